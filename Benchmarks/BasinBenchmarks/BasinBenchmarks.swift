@@ -1,0 +1,8 @@
+import Benchmark
+import BasinCore
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark("noop") { benchmark in
+        blackHole(BasinCoreVersion.string)
+    }
+}

@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// BLAKE3's SIMD kernels need an ISA flag at build time (Swift takes target features from the
+// Clang importer). They live in their own small targets, chosen at run time from the CPU's
+// features, so one binary runs everywhere. `unsafeFlags` keep this package usable only as a
+// root or path dependency; BASIN_PORTABLE=1 builds without them (portable kernel only).
+let portable = Context.environment["BASIN_PORTABLE"] == "1"
+#if arch(x86_64)
+let simdFlags: [String: [String]] = portable ? [:] : [
+    "BLAKE3AVX512": ["-Xcc", "-mavx512f", "-Xcc", "-mavx512vl"],
+    "BLAKE3AVX2": ["-Xcc", "-mavx2"],
+]
+#else
+let simdFlags: [String: [String]] = [:]
+#endif
+
+func kernelSettings(_ name: String) -> [SwiftSetting] {
+    guard let flags = simdFlags[name] else { return [] }
+    return [.unsafeFlags(flags), .define("BASIN_SIMD_ENABLED")]
+}
+
+let package = Package(
+    name: "Basin",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "BasinCore", targets: ["BasinCore"]),
+        .library(name: "BasinStore", targets: ["BasinStore"]),
+        .executable(name: "basin", targets: ["basin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .target(name: "BLAKE3AVX512", swiftSettings: kernelSettings("BLAKE3AVX512")),
+        .target(name: "BLAKE3AVX2", swiftSettings: kernelSettings("BLAKE3AVX2")),
+        .target(
+            name: "BasinCore",
+            dependencies: [
+                "CZstd", "CXXHash", "BLAKE3AVX512", "BLAKE3AVX2",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "BasinStore",
+            dependencies: [
+                "BasinCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "basin",
+            dependencies: [
+                "BasinCore", "BasinStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
+        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
+        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore"]),
+        .executableTarget(
+            name: "BasinBenchmarks",
+            dependencies: [
+                "BasinCore", "BasinStore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/BasinBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what building and testing Basin needs on a fresh Debian machine (run as root).
+# Idempotent: installs only what is missing.
+set -euo pipefail
+need=()
+for pkg in libzstd-dev libxxhash-dev pkg-config b3sum; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
