@@ -51,3 +51,9 @@ public protocol ObjectUpload: Sendable {
     /// Discards everything written; the name stays free.
     func abort() async
 }
+
+/// A backend whose objects are plain local files, which the index can memory-map directly.
+public protocol LocalFileBackend: Backend {
+    /// The file holding object `name` (which may not exist).
+    func localPath(of name: String) -> String
+}
