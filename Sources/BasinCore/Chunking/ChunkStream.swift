@@ -37,6 +37,9 @@ public struct ChunkStream: Sendable {
     /// Bytes appended and not yet returned in a chunk.
     public var bufferedByteCount: Int { end - start }
 
+    /// The size of the buffer, free space included.
+    var storageCount: Int { storage.count }
+
     /// Appends the next bytes of the stream.
     /// - Parameter bytes: The next piece (may be empty).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {

@@ -15,7 +15,7 @@
 ///
 /// Memory stays below `maxSize + readSize` whatever the input's length.
 public struct Chunker: Sendable {
-    private var stream: ChunkStream
+    var stream: ChunkStream
     /// The most bytes asked of `read` in one call.
     public let readSize: Int
     private var inputEnded = false

@@ -114,7 +114,9 @@ public final class ZstdDecompressor: @unchecked Sendable {
                 inputHint = result
             }
             if (inPos, produced) == before {
-                // zstd always progresses given input and room; never spin if it somehow does not.
+                // Input exhausted and nothing left to flush: done. zstd always progresses given
+                // input and room, but never spin if it somehow does not.
+                if inPos == input.count { break }
                 return try fail(.invalidValue(offset: totalIn, field: "zstd frame (no progress)"))
             }
         }
