@@ -15,9 +15,11 @@ let simdFlags: [String: [String]] = portable ? [:] : [
 let simdFlags: [String: [String]] = [:]
 #endif
 
+// The kernels are optimized in debug builds too: unoptimized SIMD code runs ~1000× slower,
+// which would make tests on megabytes of input crawl.
 func kernelSettings(_ name: String) -> [SwiftSetting] {
     guard let flags = simdFlags[name] else { return [] }
-    return [.unsafeFlags(flags), .define("BASIN_SIMD_ENABLED")]
+    return [.unsafeFlags(flags + ["-O"]), .define("BASIN_SIMD_ENABLED")]
 }
 
 let package = Package(

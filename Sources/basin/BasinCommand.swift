@@ -1,0 +1,13 @@
+import ArgumentParser
+import BasinCore
+
+/// The `basin` command-line tool: the root of its subcommands.
+@main
+struct BasinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "basin",
+        abstract: "A content-addressed storage engine and backup tool.",
+        version: BasinCoreVersion.string,
+        subcommands: [HashCommand.self]
+    )
+}
