@@ -102,6 +102,12 @@ enum FileIO {
             }
         }
         #endif
+        return linkThenUnlink(source, target)
+    }
+
+    /// The fallback of ``renameNoReplace(_:_:)``: `link` (which never replaces, EEXIST) then
+    /// `unlink` of the source.
+    static func linkThenUnlink(_ source: String, _ target: String) -> Errno? {
         if link(source, target) != 0 { return Errno(rawValue: errno) }
         // The object is published; a temporary name left behind by a failed unlink is only a
         // second link to it, ignored by list and removed by removeStaleTemporaries().

@@ -27,11 +27,12 @@ package enum ObjectName {
     /// - Throws: `.invalidArgument` naming the prefix.
     package static func validatePrefix(_ prefix: String) throws(BasinError) {
         if prefix.isEmpty { return }
-        let trimmed = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        let whole = prefix.hasSuffix("/")
+        let trimmed = whole ? String(prefix.dropLast()) : prefix
         guard !trimmed.isEmpty else {
             throw BasinError(.invalidArgument, "invalid list prefix '\(prefix)': absolute")
         }
-        try validatePath(trimmed, what: "list prefix", original: prefix, lastMayBePartial: true)
+        try validatePath(trimmed, what: "list prefix", original: prefix, lastMayBePartial: !whole)
     }
 
     private static func validatePath(
