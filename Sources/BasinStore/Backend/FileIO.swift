@@ -127,7 +127,8 @@ extension FileIO {
     ///
     /// ENOSPC/EDQUOT are `.noSpace`; EEXIST `.alreadyExists`; ENOENT `.notFound`; shortages that
     /// pass (EAGAIN, ENOMEM, too many open files…) `.unavailable`; anything else, EIO included,
-    /// `.internalError`. The message names the object, the path and the errno text.
+    /// `.internalError`. The message names the object and the path; `underlying` is the `Errno`, whose text
+    /// ``BasinError/description`` appends.
     static func error(_ cause: Errno, _ action: String, object name: String, path: String) -> BasinError {
         let code: BasinError.Code
         switch cause {
@@ -139,6 +140,6 @@ extension FileIO {
             code = .unavailable
         default: code = .internalError
         }
-        return BasinError(code, "cannot \(action) object '\(name)' at \(path): \(cause)", underlying: cause)
+        return BasinError(code, "cannot \(action) object '\(name)' at \(path)", underlying: cause)
     }
 }

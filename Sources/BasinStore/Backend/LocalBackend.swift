@@ -45,7 +45,7 @@ public struct LocalBackend: LocalFileBackend {
             let base = trimmed.hasPrefix("/") ? "" : "."
             if let error = FileIO.makeDirectories(base, trimmed.split(separator: "/")) {
                 throw BasinError(error == .notDirectory ? .invalidArgument : .internalError,
-                    "cannot create basin directory \(trimmed): \(error)", underlying: error)
+                    "cannot create basin directory \(trimmed)", underlying: error)
             }
         }
         switch FileIO.status(trimmed) {
@@ -56,7 +56,7 @@ public struct LocalBackend: LocalFileBackend {
         case .failure(.noSuchFileOrDirectory), .failure(.notDirectory):
             throw BasinError(.notFound, "basin directory \(trimmed) does not exist", underlying: Errno.noSuchFileOrDirectory)
         case .failure(let error):
-            throw BasinError(.unavailable, "cannot open basin directory \(trimmed): \(error)", underlying: error)
+            throw BasinError(.unavailable, "cannot open basin directory \(trimmed)", underlying: error)
         }
     }
 

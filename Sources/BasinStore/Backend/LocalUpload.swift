@@ -41,17 +41,14 @@ final class LocalUpload: ObjectUpload {
         var opened = FileIO.openFile(temporaryPath, flags)
         if case .failure(.noSuchFileOrDirectory) = opened {
             if let error = FileIO.makeDirectories(backend.directory, segments.dropLast()) {
-                if error == .notDirectory {
-                    throw BasinError(.invalidArgument,
-                        "cannot write object '\(name)': a parent of \(path) is a file, not a directory",
-                        underlying: error)
-                }
+                if error == .notDirectory { throw Self.parentIsAFile(name, path) }
                 throw FileIO.error(error, "create the directory of", object: name, path: directoryPath)
             }
             opened = FileIO.openFile(temporaryPath, flags)
         }
         switch opened {
         case .success(let fd): state = Mutex(.open(fd: fd))
+        case .failure(.notDirectory): throw Self.parentIsAFile(name, path)
         case .failure(let error): throw FileIO.error(error, "create a temporary file for", object: name, path: temporaryPath)
         }
     }
@@ -126,6 +123,11 @@ final class LocalUpload: ObjectUpload {
                 throw FileIO.error(error, "fsync the directory of", object: name, path: directoryPath)
             }
         }
+    }
+
+    private static func parentIsAFile(_ name: String, _ path: String) -> BasinError {
+        BasinError(.invalidArgument, "cannot write object '\(name)': a parent of \(path) is a file, not a directory",
+                   underlying: Errno.notDirectory)
     }
 
     private func openDescriptor(_ state: State) throws(BasinError) -> CInt {
