@@ -34,10 +34,13 @@ package final class FaultInjectingBackend: Backend {
         /// `write`, `commit` or `delete` reports success and does nothing (a lost write); a
         /// dropped `commit` aborts the upload.
         case drop
-        /// A crash during a write (`write`, `append`, `commit`): only the object's first
-        /// `keepingBytes` bytes reach the backend, the upload is abandoned (neither committed
-        /// nor aborted, as a killed process leaves it), the call throws `.unavailable`, and
-        /// nothing is published. Later calls on that upload fail.
+        /// A crash during a write: only the object's first `keepingBytes` bytes reach the
+        /// backend, the upload is abandoned (neither committed nor aborted, as a killed process
+        /// leaves it), the call throws `.unavailable`, and nothing is published.
+        /// On `write` the crash is immediate. On `beginWrite` the upload is doomed: appends pass
+        /// until one would go past `keepingBytes` (it passes on what fits, then crashes), and
+        /// `commit` crashes at the latest. On `commit`, the crash happens there. Later calls on
+        /// a crashed upload fail with `.invalidArgument`.
         case tearWrite(keepingBytes: Int)
         /// `read` or `readRange` returns the object with bit `n` flipped (bit `n % 8` of its
         /// byte `n / 8`, counted from the object's start; outside a ranged read, no change).
@@ -57,7 +60,7 @@ package final class FaultInjectingBackend: Backend {
             switch self {
             case .fail, .failAfter: true
             case .drop: [.write, .commit, .delete].contains(operation)
-            case .tearWrite: [.write, .append, .commit].contains(operation)
+            case .tearWrite: [.write, .beginWrite, .commit].contains(operation)
             case .flipBit: [.read, .readRange].contains(operation)
             case .truncate: [.read, .readRange, .stat].contains(operation)
             }
@@ -270,11 +273,15 @@ package final class FaultInjectingBackend: Backend {
         let effect = fault(.beginWrite, name)
         if case .fail(let code, let message) = effect { throw Self.injected(code, .beginWrite, name, message) }
         let upload = try await inner.beginWrite(name)
-        if case .failAfter(let code, let message) = effect {
+        switch effect {
+        case .failAfter(let code, let message)?:
             abandon(upload)
             throw Self.injected(code, .beginWrite, name, message)
+        case .tearWrite(let keep)?:
+            return Upload(backend: self, inner: upload, name: name, tearingAt: max(0, keep))
+        default:
+            return Upload(backend: self, inner: upload, name: name, tearingAt: nil)
         }
-        return Upload(backend: self, inner: upload, name: name)
     }
 
     package func delete(_ name: String) async throws(BasinError) {
@@ -302,25 +309,29 @@ package final class FaultInjectingBackend: Backend {
         let backend: FaultInjectingBackend
         let inner: any ObjectUpload
         let name: String
+        /// Where a doomed upload crashes (see ``Effect/tearWrite(keepingBytes:)``).
+        let tearingAt: Int?
         /// Bytes passed on so far, and whether a torn write has ended the upload.
         private let progress = Mutex<(written: Int, crashed: Bool)>((0, false))
 
-        init(backend: FaultInjectingBackend, inner: any ObjectUpload, name: String) {
+        init(backend: FaultInjectingBackend, inner: any ObjectUpload, name: String, tearingAt: Int?) {
             self.backend = backend
             self.inner = inner
             self.name = name
+            self.tearingAt = tearingAt
         }
 
         func append(_ bytes: [UInt8]) async throws(BasinError) {
             let effect = backend.fault(.append, name)
             let written = try checkNotCrashed(.append)
+            if let tearingAt, written + bytes.count > tearingAt {
+                crash()
+                try await inner.append(Array(bytes.prefix(tearingAt - written)))
+                throw FaultInjectingBackend.crash(.append, name)
+            }
             switch effect {
             case .fail(let code, let message)?:
                 throw FaultInjectingBackend.injected(code, .append, name, message)
-            case .tearWrite(let keep)?:
-                crash()
-                try await inner.append(Array(bytes.prefix(max(0, keep - written))))
-                throw FaultInjectingBackend.crash(.append, name)
             default:
                 try await inner.append(bytes)
                 progress.withLock { $0.written += bytes.count }
@@ -333,6 +344,10 @@ package final class FaultInjectingBackend: Backend {
         func commit() async throws(BasinError) {
             let effect = backend.fault(.commit, name)
             _ = try checkNotCrashed(.commit)
+            if tearingAt != nil {
+                crash()
+                throw FaultInjectingBackend.crash(.commit, name)
+            }
             switch effect {
             case .fail(let code, let message)?:
                 await inner.abort()
