@@ -2,6 +2,7 @@ import Benchmark
 import BasinCore
 
 let benchmarks: @Sendable () -> Void = {
+    registerBackendBenchmarks()
     Benchmark("noop") { benchmark in
         blackHole(BasinCoreVersion.string)
     }
