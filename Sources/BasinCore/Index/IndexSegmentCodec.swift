@@ -1,0 +1,135 @@
+/// Encodes, validates and searches index segments (docs/FORMAT.md, "Index segment").
+///
+/// A segment is a 64-byte header (magic "BSNINDEX", version 1, entry width 48, entry and
+/// stratum counts, xxh32 of bytes 0..<32), the entries sorted strictly ascending by key, the
+/// covered stratum ids ascending, and a trailer (xxh32 of entries and strata, "BSIX").
+/// Opening a segment needs only ``IndexSegmentLayout``; ``verify(_:layout:)`` reads it whole.
+public enum IndexSegmentCodec {
+    public static let headerSize = 64
+    public static let entryWidth = 48
+    public static let trailerSize = 8
+    public static let version: UInt16 = 1
+    public static let magic = Array("BSNINDEX".utf8)
+    public static let trailerMagic = Array("BSIX".utf8)
+
+    /// The size of a segment with these counts, or nil if it cannot be addressed.
+    public static func segmentSize(entryCount: Int, strataCount: Int) -> Int? {
+        guard entryCount >= 0, strataCount >= 0,
+              entryCount <= (Int.max / 64) / entryWidth, strataCount <= (Int.max / 64) / 8 else { return nil }
+        return headerSize + entryCount * entryWidth + strataCount * 8 + trailerSize
+    }
+
+    /// Sorts entries by key and keeps one per key: the last one given for that key.
+    /// - Parameter entries: Entries in any order, possibly with repeated keys.
+    /// - Returns: The entries ascending by key, without repeated keys.
+    /// - Complexity: O(n log n).
+    public static func sortedUnique(_ entries: [IndexEntry]) -> [IndexEntry] {
+        // Sorting positions by (key, position) makes "last one wins" independent of sort stability.
+        let order = entries.indices.sorted { a, b in
+            entries[a].key != entries[b].key ? entries[a].key < entries[b].key : a < b
+        }
+        var unique = [IndexEntry]()
+        unique.reserveCapacity(entries.count)
+        for (rank, position) in order.enumerated() {
+            let isLastOfKey = rank + 1 == order.count || entries[order[rank + 1]].key != entries[position].key
+            if isLastOfKey { unique.append(entries[position]) }
+        }
+        return unique
+    }
+
+    /// Encodes a whole segment in memory.
+    /// - Parameters:
+    ///   - entries: The entries in any order; repeated keys keep the last entry given.
+    ///   - strata: The covered stratum ids in any order; repeats are dropped.
+    /// - Returns: The segment's bytes.
+    /// - Throws: ``CodecError`` when an entry's length or kind does not fit its field (see
+    ///   ``IndexSegmentStreamEncoder/append(_:)``).
+    public static func encode(entries: [IndexEntry], strata: [UInt64]) throws(CodecError) -> [UInt8] {
+        let unique = sortedUnique(entries)
+        let encoder = try IndexSegmentStreamEncoder(entryCount: unique.count, strata: strata)
+        for entry in unique { try encoder.append(entry) }
+        var bytes = encoder.takePending()
+        bytes += try encoder.finish()
+        return bytes
+    }
+
+    /// Validates the header and size of a segment held in memory (not its trailer checksum).
+    /// - Parameter segment: The whole segment.
+    /// - Returns: Where its regions lie.
+    /// - Throws: ``CodecError``, as ``IndexSegmentLayout/init(header:trailer:totalSize:)``.
+    public static func layout(of segment: UnsafeRawBufferPointer) throws(CodecError) -> IndexSegmentLayout {
+        try IndexSegmentLayout(header: Array(segment.prefix(headerSize)),
+                               trailer: Array(segment.suffix(trailerSize)), totalSize: segment.count)
+    }
+
+    /// Checks what opening a segment does not: the trailer checksum, the strict key order and
+    /// the stratum id order. Reads every byte.
+    /// - Parameters:
+    ///   - segment: The whole segment.
+    ///   - layout: Its layout, from ``layout(of:)``.
+    /// - Throws: ``CodecError``: `.checksumMismatch` at the trailer's offset, `.invalidValue`
+    ///   at the first entry or stratum id out of order.
+    public static func verify(_ segment: UnsafeRawBufferPointer, layout: IndexSegmentLayout) throws(CodecError) {
+        guard segment.count == layout.totalSize else {
+            throw .truncated(offset: segment.count, needed: max(0, layout.totalSize - segment.count))
+        }
+        let stored = IndexSegmentLayout.readUInt32(Array(segment[layout.trailerOffset..<layout.trailerOffset + 4]), at: 0)
+        let covered = UnsafeRawBufferPointer(rebasing: segment[layout.checksummedRange])
+        guard SegmentChecksum.of(covered) == stored else { throw .checksumMismatch(offset: layout.trailerOffset) }
+        if let offset = _UnsafeIndexSearch.firstOutOfOrder(entries(of: segment, layout: layout)) {
+            throw .invalidValue(offset: layout.entriesRange.lowerBound + offset, field: "key order")
+        }
+        let ids = strata(of: segment, layout: layout)
+        if let index = ids.indices.dropFirst().first(where: { ids[$0 - 1] >= ids[$0] }) {
+            throw .invalidValue(offset: layout.strataRange.lowerBound + index * 8, field: "stratum order")
+        }
+    }
+
+    /// The entries region of a segment.
+    public static func entries(of segment: UnsafeRawBufferPointer, layout: IndexSegmentLayout) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: segment[clamped(layout.entriesRange, segment.count)])
+    }
+
+    /// The covered stratum ids of a segment, in stored order.
+    public static func strata(of segment: UnsafeRawBufferPointer, layout: IndexSegmentLayout) -> [UInt64] {
+        let region = UnsafeRawBufferPointer(rebasing: segment[clamped(layout.strataRange, segment.count)])
+        return (0..<region.count / 8).map { _UnsafeIndexSearch.stratum(region, $0) }
+    }
+
+    /// Finds a key among sorted entries by interpolation search.
+    /// - Parameters:
+    ///   - key: The key sought.
+    ///   - entries: An entries region (``entries(of:layout:)``); any bytes are safe to search.
+    /// - Returns: The index of the entry with that key, or nil.
+    /// - Complexity: O(log log n) expected probes on uniform keys, O(log n) at worst.
+    public static func search(_ key: Key, in entries: UnsafeRawBufferPointer) -> Int? {
+        _UnsafeIndexSearch.search(key, in: entries)
+    }
+
+    /// Entry `index` of an entries region, or nil when `index` is out of range.
+    public static func entry(at index: Int, in entries: UnsafeRawBufferPointer) -> IndexEntry? {
+        guard index >= 0, index < _UnsafeIndexSearch.count(entries) else { return nil }
+        return _UnsafeIndexSearch.entry(entries, index)
+    }
+
+    /// Decodes and verifies a whole segment held in memory.
+    /// - Parameter bytes: The segment.
+    /// - Returns: Its entries (ascending by key) and covered stratum ids.
+    /// - Throws: ``CodecError`` from ``layout(of:)`` or ``verify(_:layout:)``.
+    public static func decode(_ bytes: [UInt8]) throws(CodecError) -> (entries: [IndexEntry], strata: [UInt64]) {
+        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { segment in
+            Result { () throws(CodecError) -> (entries: [IndexEntry], strata: [UInt64]) in
+                let layout = try layout(of: segment)
+                try verify(segment, layout: layout)
+                let region = entries(of: segment, layout: layout)
+                return ((0..<layout.entryCount).map { _UnsafeIndexSearch.entry(region, $0) }, strata(of: segment, layout: layout))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func clamped(_ range: Range<Int>, _ count: Int) -> Range<Int> {
+        range.clamped(to: 0..<count)
+    }
+}

@@ -1,0 +1,100 @@
+import BasinCore
+import SystemPackage
+
+/// One index segment, opened for lookups: a memory-mapped local file or a copy in memory.
+///
+/// Opening reads only the header, the trailer and the covered stratum ids (O(1) pages); a
+/// lookup touches a few pages of the entries. Nothing read here is trusted: a corrupt entry
+/// can at worst point at a wrong place, which the grain reader's key and AEAD checks catch.
+/// The format is in docs/FORMAT.md, "Index segment".
+public final class MappedSegment: Sendable {
+    /// The segment's object name (`index/<16 hex digits>.seg`).
+    public let name: String
+    /// Where its regions lie.
+    public let layout: IndexSegmentLayout
+    /// The strata whose grains this segment indexes, ascending.
+    public let coveredStrata: [UInt64]
+    private let memory: SegmentMemory
+
+    private init(name: String, memory: SegmentMemory) throws(BasinError) {
+        self.name = name
+        self.memory = memory
+        do {
+            layout = try IndexSegmentCodec.layout(of: memory.bytes)
+        } catch {
+            throw BasinError(.corrupted, "index segment \(name) is corrupt", underlying: error)
+        }
+        coveredStrata = IndexSegmentCodec.strata(of: memory.bytes, layout: layout)
+    }
+
+    /// Maps a local segment file.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - name: The segment's object name, for errors.
+    /// - Throws: ``BasinError``: `.notFound` when the file is missing, `.unavailable` when it
+    ///   cannot be mapped, `.corrupted` when its header or size is wrong.
+    public convenience init(mapping path: String, name: String) throws(BasinError) {
+        let memory: SegmentMemory
+        do {
+            memory = try SegmentMemory(mapping: path)
+        } catch {
+            throw BasinError(error == .noSuchFileOrDirectory ? .notFound : .unavailable,
+                             "cannot map index segment \(name) at \(path)", underlying: error)
+        }
+        try self.init(name: name, memory: memory)
+    }
+
+    /// Opens a segment from its bytes (for backends that are not local files).
+    /// - Parameters:
+    ///   - bytes: The whole segment.
+    ///   - name: The segment's object name, for errors.
+    /// - Throws: ``BasinError`` `.corrupted` when its header or size is wrong.
+    public convenience init(bytes: [UInt8], name: String) throws(BasinError) {
+        try self.init(name: name, memory: SegmentMemory(copying: bytes))
+    }
+
+    /// Number of entries.
+    public var count: Int { layout.entryCount }
+
+    /// Size of the segment in bytes (mapped or held in memory).
+    public var byteCount: Int { memory.bytes.count }
+
+    private var entryRegion: UnsafeRawBufferPointer { IndexSegmentCodec.entries(of: memory.bytes, layout: layout) }
+
+    /// The entry for `key`, or nil.
+    /// - Complexity: O(log log n) expected probes, O(log n) at worst.
+    public func lookup(_ key: Key) -> IndexEntry? {
+        let region = entryRegion
+        guard let index = IndexSegmentCodec.search(key, in: region) else { return nil }
+        return IndexSegmentCodec.entry(at: index, in: region)
+    }
+
+    /// Checks the trailer checksum and the order of keys and stratum ids, reading every byte.
+    /// - Throws: ``BasinError`` `.corrupted` naming the segment, with the ``CodecError`` (and its offset).
+    public func verify() throws(BasinError) {
+        do {
+            try IndexSegmentCodec.verify(memory.bytes, layout: layout)
+        } catch {
+            throw BasinError(.corrupted, "index segment \(name) is corrupt", underlying: error)
+        }
+    }
+
+    /// The entries in key order.
+    public var entries: Entries { Entries(segment: self) }
+
+    /// A segment's entries in key order, read on demand from the mapping.
+    public struct Entries: RandomAccessCollection, Sendable {
+        let segment: MappedSegment
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { segment.count }
+
+        /// Entry `position`, which must be in `startIndex ..< endIndex`.
+        public subscript(position: Int) -> IndexEntry {
+            guard let entry = IndexSegmentCodec.entry(at: position, in: segment.entryRegion) else {
+                preconditionFailure("index segment entry \(position) out of range 0..<\(segment.count)")
+            }
+            return entry
+        }
+    }
+}

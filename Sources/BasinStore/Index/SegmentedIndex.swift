@@ -1,0 +1,196 @@
+import BasinCore
+import Synchronization
+
+/// The basin's index: key → (stratum, offset, length, kind), over a set of immutable segments.
+///
+/// Each committed stratum adds a small segment (``addSegment(entries:strata:)``); segments are
+/// merged like LSM runs when they pile up (``mergeIfNeeded(maxSegments:)``). The index is a
+/// cache (DESIGN.md, invariant 4): it can always be rebuilt from the strata
+/// (``rebuild(from:)``), so a segment that cannot be opened is skipped and reported in
+/// ``problems``, and the strata it covered show up as missing from ``coveredStrata``.
+///
+/// Segments are objects `index/<16 lowercase hex digits>.seg` (docs/FORMAT.md, "Index
+/// segment"), memory-mapped when the backend is a ``LocalFileBackend`` and read into memory
+/// otherwise. Lookups are synchronous and lock only to copy the list of segments; merges and
+/// additions swap that list, and a segment stays mapped while any lookup still uses it.
+public final class SegmentedIndex: Sendable {
+    /// A segment that could not be used, and why.
+    public struct Problem: Sendable, CustomStringConvertible {
+        /// The segment's object name.
+        public let name: String
+        /// What went wrong (`.corrupted`, `.notFound`, `.unavailable`…).
+        public let error: BasinError
+
+        public var description: String { "\(name): \(error)" }
+    }
+
+    /// Sizes of the index, for `stats` output and benchmarks.
+    public struct Statistics: Hashable, Sendable {
+        /// Segments in use.
+        public var segments: Int
+        /// Entries over all segments (a key present in several segments counts each time).
+        public var entries: Int
+        /// Bytes of all segments, mapped or held in memory.
+        public var bytesMapped: Int
+        /// Distinct strata the segments cover.
+        public var coveredStrata: Int
+    }
+
+    /// The prefix of every segment object.
+    public static let directory = "index/"
+    /// Bytes handed to the backend at a time when streaming a segment out.
+    static let uploadChunkSize = 1 << 20
+
+    struct State {
+        /// Oldest first; lookups search newest first.
+        var segments: [MappedSegment] = []
+        var problems: [Problem] = []
+        var isMerging = false
+        var coveredStrata: Set<UInt64> = []
+
+        mutating func replaceSegments(_ segments: [MappedSegment]) {
+            self.segments = segments
+            coveredStrata = Set(segments.lazy.flatMap(\.coveredStrata))
+        }
+    }
+
+    /// Where the segments live.
+    public let backend: any Backend
+    let state: Mutex<State>
+
+    private init(backend: any Backend, segments: [MappedSegment], problems: [Problem]) {
+        self.backend = backend
+        var state = State(problems: problems)
+        state.replaceSegments(segments)
+        self.state = Mutex(state)
+    }
+
+    /// Opens every segment under `index/`.
+    ///
+    /// Only headers, trailers and covered strata are read, so this is fast whatever the size.
+    /// A segment that cannot be opened is left out and listed in ``problems``. Segments found
+    /// are searched largest last (merged segments hold older entries).
+    /// - Parameter backend: Where the segments live.
+    /// - Returns: The index.
+    /// - Throws: ``BasinError`` from listing `index/` (a single bad segment does not throw).
+    public static func open(backend: any Backend) async throws(BasinError) -> SegmentedIndex {
+        let names = try await backend.list(prefix: directory).map(\.name).filter(isSegmentName).sorted()
+        var segments: [MappedSegment] = []
+        var problems: [Problem] = []
+        for name in names {
+            do {
+                segments.append(try await openSegment(name, backend: backend))
+            } catch {
+                problems.append(Problem(name: name, error: error))
+            }
+        }
+        segments.sort { $0.count > $1.count }
+        return SegmentedIndex(backend: backend, segments: segments, problems: problems)
+    }
+
+    /// The entry for `key`, searching the newest segments first.
+    /// - Parameter key: The key sought.
+    /// - Returns: Where the grain was indexed, or nil. Not proof: the reader checks the grain.
+    /// - Complexity: O(s · log log n) expected for s segments of n entries.
+    public func lookup(_ key: Key) -> IndexEntry? {
+        let segments = state.withLock { $0.segments }
+        for segment in segments.reversed() {
+            if let entry = segment.lookup(key) { return entry }
+        }
+        return nil
+    }
+
+    /// The strata whose grains are indexed; strata not in this set must be indexed again.
+    public var coveredStrata: Set<UInt64> { state.withLock { $0.coveredStrata } }
+
+    /// Segments that could not be opened or failed verification before a merge.
+    public var problems: [Problem] { state.withLock { $0.problems } }
+
+    /// The segments in use, oldest first (for `check`, which verifies each).
+    public var segments: [MappedSegment] { state.withLock { $0.segments } }
+
+    /// Counts of segments, entries, bytes and covered strata.
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(segments: state.segments.count,
+                       entries: state.segments.reduce(0) { $0 + $1.count },
+                       bytesMapped: state.segments.reduce(0) { $0 + $1.byteCount },
+                       coveredStrata: state.coveredStrata.count)
+        }
+    }
+
+    /// Writes a new segment for freshly committed strata and starts using it.
+    /// - Parameters:
+    ///   - entries: The grains of those strata, in any order; for a repeated key the last wins.
+    ///   - strata: The strata the entries come from, including any without grains.
+    /// - Throws: ``BasinError``: `.invalidArgument` for an entry whose length or kind does not
+    ///   fit the format, or whatever the backend throws writing or reading the segment.
+    public func addSegment(entries: [IndexEntry], strata: [UInt64]) async throws(BasinError) {
+        guard !entries.isEmpty || !strata.isEmpty else { return }
+        let unique = IndexSegmentCodec.sortedUnique(entries)
+        let segment = try await writeSegment(entryCount: unique.count, strata: strata, entries: unique)
+        state.withLock { $0.replaceSegments($0.segments + [segment]) }
+    }
+
+    /// Replaces the whole index by one segment built from the strata's own indexes.
+    ///
+    /// Writes the new segment first, then deletes every other segment object: a crash in
+    /// between leaves old segments beside the new one, which is harmless. Not meant to run
+    /// concurrently with ``mergeIfNeeded(maxSegments:)``.
+    /// - Parameter strata: Every stratum with its grains' entries (as read from its footer).
+    /// - Throws: ``BasinError`` as ``addSegment(entries:strata:)``, or from deleting.
+    public func rebuild(from strata: [(stratum: UInt64, entries: [IndexEntry])]) async throws(BasinError) {
+        let unique = IndexSegmentCodec.sortedUnique(strata.flatMap(\.entries))
+        let segment = try await writeSegment(entryCount: unique.count, strata: strata.map(\.stratum), entries: unique)
+        state.withLock { state in
+            state.replaceSegments([segment])
+            state.problems = []
+        }
+        for object in try await backend.list(prefix: Self.directory) where Self.isSegmentName(object.name) && object.name != segment.name {
+            try await backend.delete(object.name)
+        }
+    }
+
+    /// Streams a segment out to a new object, then opens it.
+    func writeSegment(entryCount: Int, strata: [UInt64], entries: some Sequence<IndexEntry>) async throws(BasinError) -> MappedSegment {
+        let name = Self.newSegmentName()
+        let encoder: IndexSegmentStreamEncoder
+        do {
+            encoder = try IndexSegmentStreamEncoder(entryCount: entryCount, strata: strata)
+        } catch {
+            throw BasinError(.invalidArgument, "cannot encode index segment \(name)", underlying: error)
+        }
+        let upload = try await backend.beginWrite(name)
+        do {
+            for entry in entries {
+                try encoder.append(entry)
+                if encoder.pendingByteCount >= Self.uploadChunkSize { try await upload.append(encoder.takePending()) }
+            }
+            try await upload.append(encoder.finish())
+            try await upload.commit()
+        } catch {
+            await upload.abort()
+            if let error = error as? BasinError { throw error }
+            throw BasinError(.invalidArgument, "cannot encode index segment \(name)", underlying: error)
+        }
+        return try await Self.openSegment(name, backend: backend)
+    }
+
+    static func openSegment(_ name: String, backend: any Backend) async throws(BasinError) -> MappedSegment {
+        if let local = backend as? any LocalFileBackend {
+            return try MappedSegment(mapping: local.localPath(of: name), name: name)
+        }
+        return try MappedSegment(bytes: try await backend.read(name), name: name)
+    }
+
+    /// `index/<anything without a slash>.seg`.
+    static func isSegmentName(_ name: String) -> Bool {
+        guard name.hasPrefix(directory), name.hasSuffix(".seg") else { return false }
+        return !name.dropFirst(directory.count).contains("/")
+    }
+
+    static func newSegmentName() -> String {
+        let digits = String(UInt64.random(in: .min ... .max), radix: 16)
+        return directory + String(repeating: "0", count: 16 - digits.count) + digits + ".seg"
+    }
+}
