@@ -8,6 +8,7 @@ struct BasinCommand: AsyncParsableCommand {
         commandName: "basin",
         abstract: "A content-addressed storage engine and backup tool.",
         version: BasinCoreVersion.string,
-        subcommands: [HashCommand.self]
+        subcommands: [HashCommand.self, InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
+                      StatsCommand.self, CatCommand.self, IndexCommand.self]
     )
 }

@@ -38,14 +38,18 @@ struct RepositoryOptions: ParsableArguments {
         return first
     }
 
-    /// Opens the basin, asking for a password only when it is encrypted.
+    /// Opens the basin, asking for a password only when it is encrypted and none was given.
     func openBasin() async throws -> Basin {
         let backend = try await Backends.open(try location(), create: false)
+        let environment = ProcessInfo.processInfo.environment
+        let given = passwordFile != nil || environment["BASIN_PASSWORD_FILE"] != nil || environment["BASIN_PASSWORD"] != nil
+        // An unencrypted basin needs no password: try without one before prompting.
+        let password = given ? try self.password() : nil
         do {
-            return try await Basin.open(backend: backend, password: ProcessInfo.processInfo.environment["BASIN_PASSWORD"] ?? "",
-                                        resolve: Backends.resolver)
-        } catch where error.code == .wrongPassword {
-            return try await Basin.open(backend: backend, password: try password(), resolve: Backends.resolver)
+            return try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+        } catch {
+            guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
+            return try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
         }
     }
 }

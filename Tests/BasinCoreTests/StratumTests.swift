@@ -37,6 +37,12 @@ struct StratumTests {
     ])
     func goldenStratum(algorithm: PayloadAlgorithm, file: String) throws {
         let built = try GoldenStratum.build(algorithm: algorithm)
+        if ProcessInfo.processInfo.environment["BASIN_RECORD_GOLDEN"] == "1" {
+            // Record mode, run by hand after a deliberate format change (see docs/FORMAT.md).
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(file)")
+            let lines = stride(from: 0, to: built.count, by: 32).map { Hex.encode(built[$0..<min($0 + 32, built.count)]) }
+            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
         #expect(Hex.encode(built) == Hex.encode(try GoldenStratum.committed(file)))
     }
 
@@ -181,21 +187,4 @@ struct StratumTests {
     }
 }
 
-/// A small seeded generator for reproducible test data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
-}
+typealias SplitMix64 = CoreTestSupport.SplitMix64

@@ -17,34 +17,7 @@ let noLanes: BackendResolver = { location throws(BasinError) in
     throw BasinError(.notFound, "no backend for \(location) in this test")
 }
 
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SeededGenerator(seed: seed)
-    return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A temporary directory removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("basin-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] { testBytes(count, seed: seed) }
 
 @Suite("Basin: put, get, has, flush, reopen")
 struct BasinTests {
@@ -198,7 +171,7 @@ struct BasinTests {
         let basin = try await Basin.create(backend: MemoryBackend(), password: "pw", options: smallOptions(), resolve: noLanes)
         let value = randomBytes(size, seed: UInt64(size))
         var offset = 0
-        var generator = SeededGenerator(seed: 3)
+        var generator = SystemRandomNumberGenerator()
         let key = try await basin.put { buffer in
             let count = min(buffer.count, value.count - offset, Int(generator.next() % 7000) + 1)
             buffer.copyBytes(from: value[offset..<(offset + count)])

@@ -47,7 +47,8 @@ public struct StratumHeader: Equatable, Sendable {
         let stratumID = try reader.readUInt64()
         let salt = try reader.readBytes(32)
         let checksum = try reader.readUInt32()
-        guard checksum == XXH32.hash(Array(bytes[0..<56])) else { throw .checksumMismatch(offset: 56) }
+        try reader.skip(4)
+        guard checksum == XXH32.hash(bytes[0..<56]) else { throw .checksumMismatch(offset: 56) }
         guard let lane = Lane(rawValue: laneByte) else { throw .invalidValue(offset: 10, field: "lane") }
         guard let algorithm = PayloadAlgorithm(rawValue: algorithmByte) else {
             throw .invalidValue(offset: 11, field: "payload algorithm")

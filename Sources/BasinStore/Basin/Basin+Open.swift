@@ -62,12 +62,10 @@ extension Basin {
     /// - Throws: `.notFound` when there is no basin; `.wrongPassword`; `.incompatibleVersion`;
     ///   `.corrupted` for a damaged config or key file.
     public static func open(backend: any Backend, password: String?, resolve: BackendResolver) async throws(BasinError) -> Basin {
-        let configBytes: [UInt8]
-        do {
-            configBytes = try await backend.read(BasinConfig.objectName)
-        } catch where error.code == .notFound {
+        guard try await backend.stat(BasinConfig.objectName) != nil else {
             throw BasinError(.notFound, "there is no basin at \(backend.location) (no config object)")
         }
+        let configBytes = try await backend.read(BasinConfig.objectName)
         let config = try BasinConfig.decode(configBytes, location: backend.location)
         var keys: MasterKeys?
         if config.payloadAlgorithm != PayloadAlgorithm.none {

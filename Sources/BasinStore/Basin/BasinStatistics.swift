@@ -11,6 +11,8 @@ public struct BasinStatistics: Codable, Sendable {
         public var rawBytes = 0
         /// Strata whose footer or index grain is damaged (indexed by scanning).
         public var damagedStrata = 0
+
+        public init() {}
     }
 
     public struct IndexStatistics: Codable, Sendable {
@@ -19,10 +21,14 @@ public struct BasinStatistics: Codable, Sendable {
         public var bytes = 0
         /// Segment bytes per indexed grain: what the memory-mapped index costs.
         public var bytesPerGrain: Double = 0
+
+        public init() {}
     }
 
     public var lanes: [String: LaneStatistics] = [:]
     public var index = IndexStatistics()
+
+    public init() {}
 }
 
 extension Basin {
@@ -42,9 +48,9 @@ extension Basin {
         let indexStatistics = index.statistics
         statistics.index.segments = indexStatistics.segments
         statistics.index.entries = indexStatistics.entries
-        statistics.index.bytes = indexStatistics.bytes
+        statistics.index.bytes = indexStatistics.bytesMapped
         if indexStatistics.entries > 0 {
-            statistics.index.bytesPerGrain = Double(indexStatistics.bytes) / Double(indexStatistics.entries)
+            statistics.index.bytesPerGrain = Double(indexStatistics.bytesMapped) / Double(indexStatistics.entries)
         }
         return statistics
     }
