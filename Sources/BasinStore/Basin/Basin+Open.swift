@@ -122,7 +122,13 @@ extension Basin {
         let strata = try await listStrata()
         let present = Set(strata.map(\.id))
         let covered = index.coveredStrata
-        if !covered.isSubset(of: present) {
+        for problem in index.problems {
+            warnings.append("index segment \(problem.name) is unusable and was ignored: \(problem.error.message)")
+        }
+        let gone = covered.subtracting(present)
+        if !gone.isEmpty {
+            let names = gone.sorted().prefix(5).map { Hex.encode($0) }.joined(separator: ", ")
+            warnings.append("the index names \(gone.count) strata that are missing (\(names)); the index was rebuilt from the strata present")
             try await rebuildIndex()
             return
         }

@@ -28,8 +28,10 @@ public actor Basin {
     /// Commits run one after another, in the order they were started.
     var commitChain: Task<Void, Never>?
     var failure: BasinError?
-    /// Strata committed by this process and their entries (for statistics and tests).
+    /// Strata committed by this process.
     var committedStrata = 0
+    /// What opening the basin found and repaired (stale or damaged index segments), for users.
+    public internal(set) var warnings: [String] = []
 
     /// At most this many finished strata wait for their write: back-pressure on `put`.
     static let maxSealedInFlight = 2
@@ -89,7 +91,12 @@ public actor Basin {
         }
         var hasher = keyFunction.makeHasher()
         for chunk in clast.chunks {
-            let piece = try await readGrain(chunk.key)
+            let piece: StratumParser.OpenedGrain
+            do {
+                piece = try await readGrain(chunk.key)
+            } catch {
+                throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+            }
             guard piece.header.kind == .blob, piece.plain.count == chunk.length else {
                 throw BasinError(.corrupted, "chunk \(chunk.key) of clast \(key) has the wrong kind or length")
             }
