@@ -19,6 +19,7 @@ enum ExitCodes {
         switch error.code {
         case .invalidArgument: usage
         case .notFound: absent
+        case .noRepository: repositoryMissing
         case .wrongPassword: wrongPassword
         case .corrupted: corrupted
         case .noSpace: noSpace
@@ -43,8 +44,7 @@ extension BasinCommand {
             try await body()
         } catch let error as BasinError {
             FileHandle.standardError.write(Data("basin: \(error.message)\n".utf8))
-            let missing = error.code == .notFound && error.message.hasPrefix("there is no basin")
-            throw ExitCode(missing ? ExitCodes.repositoryMissing : ExitCodes.code(for: error))
+            throw ExitCode(ExitCodes.code(for: error))
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("basin: \(error.message)\n".utf8))
             throw ExitCode(ExitCodes.code(for: BasinError(error.code, error.message)))

@@ -57,7 +57,11 @@ struct RepositoryOptions: ParsableArguments {
 /// Turns locations into backends.
 enum Backends {
     static func open(_ location: String, create: Bool) async throws(BasinError) -> any Backend {
-        try LocalBackend(directory: location, create: create)
+        do {
+            return try LocalBackend(directory: location, create: create)
+        } catch where error.code == .notFound {
+            throw BasinError(.noRepository, "there is no basin at \(location) (no such directory)", underlying: error)
+        }
     }
 
     static let resolver: BackendResolver = { location throws(BasinError) in

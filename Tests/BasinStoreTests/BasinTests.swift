@@ -119,7 +119,7 @@ struct BasinTests {
     func missingOrNewer() async throws {
         let backend = MemoryBackend()
         await #expect { try await Basin.open(backend: backend, password: nil, resolve: noLanes) } throws: { error in
-            (error as? BasinError)?.code == .notFound && (error as? BasinError)?.message.contains("no basin") == true
+            (error as? BasinError)?.code == .noRepository && (error as? BasinError)?.message.contains("no basin") == true
         }
         let basin = try await Basin.create(backend: backend, password: nil, options: smallOptions(encryption: .none), resolve: noLanes)
         await #expect { try await Basin.create(backend: backend, password: nil, options: smallOptions(encryption: .none), resolve: noLanes) } throws: { error in

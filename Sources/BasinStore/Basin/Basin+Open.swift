@@ -63,7 +63,7 @@ extension Basin {
     ///   `.corrupted` for a damaged config or key file.
     public static func open(backend: any Backend, password: String?, resolve: BackendResolver) async throws(BasinError) -> Basin {
         guard try await backend.stat(BasinConfig.objectName) != nil else {
-            throw BasinError(.notFound, "there is no basin at \(backend.location) (no config object)")
+            throw BasinError(.noRepository, "there is no basin at \(backend.location) (no config object)")
         }
         let configBytes = try await backend.read(BasinConfig.objectName)
         let config = try BasinConfig.decode(configBytes, location: backend.location)
