@@ -7,4 +7,5 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(BasinCoreVersion.string)
     }
     registerCoreBenchmarks()
+    registerStoreBenchmarks()
 }
