@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .library(name: "BasinCore", targets: ["BasinCore"]),
         .library(name: "BasinStore", targets: ["BasinStore"]),
+        .library(name: "BasinSnapshots", targets: ["BasinSnapshots"]),
         .executable(name: "basin", targets: ["basin"]),
     ],
     dependencies: [
@@ -58,15 +59,23 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .target(
+            name: "BasinSnapshots",
+            dependencies: [
+                "BasinCore", "BasinStore",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinStore",
+                "BasinCore", "BasinStore", "BasinSnapshots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore"]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore"]),
         .executableTarget(
             name: "BasinBenchmarks",
