@@ -1,9 +1,9 @@
 import CZstd
 
-/// Streaming zstd decompression (a `ZSTD_DStream`) for values too large to hold compressed.
+/// Streaming zstd decompression (a `ZSTD_DStream`) for values read piece by piece.
 ///
-/// Feed compressed pieces to `decompress(_:)` and collect what each
-/// returns; call ``finish()`` after the last piece to learn whether the input ended cleanly.
+/// Feed compressed pieces to `decompress(_:)` and collect what each returns; call
+/// ``finish()`` after the last piece to learn whether the input ended cleanly.
 /// The total output is bounded by `maxSize`. After any error the decompressor stays failed.
 ///
 /// Not safe for concurrent use: it owns one C context. `@unchecked Sendable` lets it move from
