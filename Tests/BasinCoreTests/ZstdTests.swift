@@ -105,6 +105,14 @@ import Testing
         #expect(throws: CodecError.self) { try Zstd.decompress(bomb, maxSize: 1 << 20) }
     }
 
+    @Test func hugeDeclaredSizeIsNotTrusted() {
+        // A bare frame header (single segment, 8-byte content size) claiming 2^60 bytes: even
+        // with no bound from the caller, nothing that size is allocated; the frame is refused.
+        let header: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0, 0, 0, 0, 0, 0, 0, 0, 0x10]
+        #expect(throws: CodecError.self) { try Zstd.decompress(header, maxSize: .max) }
+        #expect(throws: CodecError.lengthOverflow(offset: 0, value: 1 << 60)) { try Zstd.decompress(header, maxSize: 1 << 20) }
+    }
+
     @Test(arguments: [1, 2, 3] as [UInt64])
     func streamCompressionIsDecompressibleOneShot(seed: UInt64) throws {
         var rng = RNG(seed: seed)

@@ -3,6 +3,7 @@
 /// Holds at most `maxSize` + one piece at a time, so memory stays flat however long the stream;
 /// the base sequence is pulled only when the chunk being decided needs more bytes.
 public struct AsyncChunkSequence<Base: AsyncSequence>: AsyncSequence where Base.Element == [UInt8] {
+    /// A chunk: the bytes of one content-defined piece of the stream.
     public typealias Element = [UInt8]
 
     private let base: Base
@@ -17,6 +18,8 @@ public struct AsyncChunkSequence<Base: AsyncSequence>: AsyncSequence where Base.
         self.parameters = parameters
     }
 
+    /// Starts cutting: pulls the base sequence only as the chunks are asked for.
+    /// - Returns: An iterator over the chunks.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), stream: ChunkStream(parameters: parameters))
     }

@@ -56,9 +56,11 @@ public enum Zstd {
         if declared < unknownContentSize - 1, declared > UInt64(maxSize) {
             throw .lengthOverflow(offset: 0, value: declared)
         }
-        // Start from the declared size when there is one; otherwise grow as output appears, so
+        // Start from the declared size when there is one (up to 64 MiB: a header is untrusted
+        // and `maxSize` may be generous); otherwise, and beyond that, grow as output appears, so
         // garbage never makes us allocate more than twice what it actually decodes to.
-        let initialCapacity = declared < unknownContentSize - 1 ? Int(declared) : min(maxSize, max(input.count * 4, 1 << 16))
+        let initialCapacity = declared < unknownContentSize - 1
+            ? Int(min(declared, 1 << 26)) : min(maxSize, max(input.count * 4, 1 << 16))
         let decoder = try ZstdDecompressor(maxSize: maxSize)
         let output = try decoder.decompressWhole(input, initialCapacity: initialCapacity)
         return output

@@ -58,30 +58,29 @@ public final class ZstdCompressor: @unchecked Sendable {
     /// - Throws: ``CodecError`` if libzstd reports an error; the frame is then abandoned.
     public func compress(_ input: UnsafeRawBufferPointer, _ directive: Directive = .continue) throws(CodecError) -> [UInt8] {
         var output: [UInt8] = []
-        var produced = 0
         var inPos = 0
-        let step = ZSTD_CStreamOutSize()
+        // One piece is usually enough: zstd never needs more than the bound for its input.
+        let step = max(ZSTD_CStreamOutSize(), ZSTD_compressBound(input.count))
         while true {
-            if produced == output.count {
-                output.append(contentsOf: repeatElement(0, count: max(step, output.count)))
-            }
-            let result = output.withUnsafeMutableBytes { out in
-                // SAFETY: zstd reads `input[inPos..<input.count]` and writes `out[produced..<out.count]`,
-                // both live for this call; it advances the positions by what it used, never past the sizes.
+            var result = 0
+            let piece = [UInt8](unsafeUninitializedCapacity: step) { buffer, initialized in
+                // SAFETY: zstd reads `input[inPos..<input.count]` and writes `buffer[0..<step]`, both
+                // live for this call; it advances the positions by what it used, never past the
+                // sizes, and only the `outBuffer.pos` bytes it wrote are marked initialized.
                 var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: inPos)
-                var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: produced)
-                defer { (inPos, produced) = (inBuffer.pos, outBuffer.pos) }
-                return ZSTD_compressStream2(context, &outBuffer, &inBuffer, directive.zstd)
+                var outBuffer = ZSTD_outBuffer(dst: buffer.baseAddress, size: step, pos: 0)
+                result = ZSTD_compressStream2(context, &outBuffer, &inBuffer, directive.zstd)
+                inPos = inBuffer.pos
+                initialized = ZSTD_isError(result) == 0 ? outBuffer.pos : 0
             }
             guard ZSTD_isError(result) == 0 else {
                 ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
                 throw Zstd.codecError(result, offset: inPos)
             }
+            if output.isEmpty { output = piece } else { output += piece }
             // `.continue` is done once the input is taken; flush and end once zstd reports 0 left.
-            let finished = directive == .continue ? inPos == input.count : result == 0
-            if finished { break }
+            if directive == .continue ? inPos == input.count : result == 0 { break }
         }
-        output.removeLast(output.count - produced)
         return output
     }
 

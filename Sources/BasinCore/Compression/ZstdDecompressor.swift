@@ -1,9 +1,9 @@
 import CZstd
 
-/// Streaming zstd decompression (a `ZSTD_DStream`) for values too large to hold compressed.
+/// Streaming zstd decompression (a `ZSTD_DStream`) for values read piece by piece.
 ///
-/// Feed compressed pieces to `decompress(_:)` and collect what each
-/// returns; call ``finish()`` after the last piece to learn whether the input ended cleanly.
+/// Feed compressed pieces to `decompress(_:)` and collect what each returns; call
+/// ``finish()`` after the last piece to learn whether the input ended cleanly.
 /// The total output is bounded by `maxSize`. After any error the decompressor stays failed.
 ///
 /// Not safe for concurrent use: it owns one C context. `@unchecked Sendable` lets it move from
@@ -44,11 +44,7 @@ public final class ZstdDecompressor: @unchecked Sendable {
     /// - Throws: ``CodecError`` as `Zstd.decompress(_:maxSize:)` does, except that running out
     ///   of input is not an error until ``finish()``.
     public func decompress(_ input: UnsafeRawBufferPointer) throws(CodecError) -> [UInt8] {
-        var output: [UInt8] = []
-        var produced = 0
-        try run(input, into: &output, produced: &produced, growth: ZSTD_DStreamOutSize())
-        output.removeLast(output.count - produced)
-        return output
+        try run(input, firstStep: ZSTD_DStreamOutSize(), maxStep: 1 << 22)
     }
 
     /// Decompresses the next piece of compressed input.
@@ -67,45 +63,45 @@ public final class ZstdDecompressor: @unchecked Sendable {
         guard isAtFrameBoundary, totalIn > 0 else { throw .truncated(offset: totalIn, needed: isAtFrameBoundary ? 4 : inputHint) }
     }
 
-    /// Decodes a whole input in one go into a buffer that starts at `initialCapacity`.
+    /// Decodes a whole input in one go; with the right `initialCapacity` (the declared size),
+    /// the output is produced in one piece and never copied.
     func decompressWhole(_ input: UnsafeRawBufferPointer, initialCapacity: Int) throws(CodecError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: min(initialCapacity, maxSize) + 1)
-        var produced = 0
-        try run(input, into: &output, produced: &produced, growth: 1 << 16)
+        let output = try run(input, firstStep: initialCapacity + 1, maxStep: 1 << 26)
         try finish()
-        output.removeLast(output.count - produced)
         return output
     }
 
-    /// Feeds all of `input`, appending output to `output[produced...]` and growing `output` as
-    /// needed, up to one byte more than `maxSize` allows: producing that byte proves overflow.
-    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], produced: inout Int, growth: Int) throws(CodecError) {
+    /// Feeds all of `input` to zstd and returns what it produced, in pieces of growing size.
+    /// A piece never exceeds one byte more than `maxSize` still allows: filling that byte
+    /// proves overflow.
+    private func run(_ input: UnsafeRawBufferPointer, firstStep: Int, maxStep: Int) throws(CodecError) -> [UInt8] {
         if let failure { throw failure }
-        let cap = maxSize == Int.max ? Int.max : maxSize - totalOut + 1
+        var output: [UInt8] = []
         var inPos = 0
+        var step = max(firstStep, 1)
         while true {
-            let outputFull = produced == output.count
-            if inPos == input.count, !outputFull { break }  // zstd flushed all it could
-            if outputFull {
-                output.append(contentsOf: repeatElement(0, count: min(cap - output.count, max(output.count, growth))))
-            }
-            let before = (inPos, produced)
-            let result = output.withUnsafeMutableBytes { out in
-                // SAFETY: zstd reads `input[inPos..<input.count]` and writes `out[produced..<out.count]`,
-                // both live for this call; it advances the positions by what it used, never past the sizes.
+            let room = maxSize == .max ? step : min(step, maxSize - totalOut + 1)
+            let before = inPos
+            var result = 0
+            let piece = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+                // SAFETY: zstd reads `input[inPos..<input.count]` and writes `buffer[0..<room]`, both
+                // live for this call; it advances the positions by what it used, never past the
+                // sizes, and only the `outBuffer.pos` bytes it wrote are marked initialized.
                 var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: inPos)
-                var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: produced)
-                defer { (inPos, produced) = (inBuffer.pos, outBuffer.pos) }
-                return ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+                var outBuffer = ZSTD_outBuffer(dst: buffer.baseAddress, size: room, pos: 0)
+                result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+                inPos = inBuffer.pos
+                initialized = ZSTD_isError(result) == 0 ? outBuffer.pos : 0
             }
-            totalIn += inPos - before.0
-            totalOut += produced - before.1
+            totalIn += inPos - before
+            totalOut += piece.count
             if ZSTD_isError(result) != 0 {
-                return try fail(Zstd.codecError(result, offset: totalIn, frameStart: frameStart))
+                try fail(Zstd.codecError(result, offset: totalIn, frameStart: frameStart))
             }
             if totalOut > maxSize {
-                return try fail(.lengthOverflow(offset: totalIn, value: UInt64(totalOut)))
+                try fail(.lengthOverflow(offset: totalIn, value: UInt64(totalOut)))
             }
+            if output.isEmpty { output = piece } else { output += piece }
             if result == 0 {
                 isAtFrameBoundary = true
                 frameStart = totalIn
@@ -113,16 +109,19 @@ public final class ZstdDecompressor: @unchecked Sendable {
                 isAtFrameBoundary = false
                 inputHint = result
             }
-            if (inPos, produced) == before {
-                // Input exhausted and nothing left to flush: done. zstd always progresses given
-                // input and room, but never spin if it somehow does not.
-                if inPos == input.count { break }
-                return try fail(.invalidValue(offset: totalIn, field: "zstd frame (no progress)"))
+            if piece.count == room {
+                step = min(step * 2, max(maxStep, step))  // more to flush: a bigger piece next
+            } else if inPos == input.count {
+                break  // zstd flushed all it could and needs more input (or the frames ended)
+            } else if inPos == before, piece.isEmpty {
+                // zstd always progresses given input and room; never spin if it somehow does not.
+                try fail(.invalidValue(offset: totalIn, field: "zstd frame (no progress)"))
             }
         }
+        return output
     }
 
-    private func fail(_ error: CodecError) throws(CodecError) {
+    private func fail(_ error: CodecError) throws(CodecError) -> Never {
         failure = error
         throw error
     }
