@@ -59,6 +59,15 @@ enum FileIO {
         return fstat(fd, &info) == 0 ? .success(info) : .failure(Errno(rawValue: errno))
     }
 
+    /// The modification time of a file, in whole seconds since the epoch.
+    static func modificationTime(_ info: stat) -> Int {
+        #if canImport(Darwin)
+        Int(info.st_mtimespec.tv_sec)
+        #else
+        Int(info.st_mtim.tv_sec)
+        #endif
+    }
+
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
     static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
@@ -69,7 +78,7 @@ enum FileIO {
     static func makeDirectories(_ base: String, _ components: some Collection<Substring>) -> Errno? {
         var path = base
         for component in components {
-            let parent = path
+            let parent = path.isEmpty ? "/" : path
             path += "/" + component
             if mkdir(path, 0o755) == 0 {
                 if let error = syncDirectory(parent) { return error }
@@ -78,7 +87,10 @@ enum FileIO {
             let error = errno
             guard error == EEXIST else { return Errno(rawValue: error) }
             switch status(path) {
-            case .success(let info) where isDirectory(info): continue
+            case .success(let info) where isDirectory(info):
+                // Another writer made it a moment ago and may not have synced its parent yet;
+                // an object must not be reported durable under a directory entry that is not.
+                if let error = syncDirectory(parent) { return error }
             case .success: return .notDirectory
             case .failure(let error): return error
             }
@@ -134,6 +146,7 @@ extension FileIO {
         switch cause {
         case .noSpace, .diskQuotaExceeded: code = .noSpace
         case .fileExists: code = .alreadyExists
+        case .fileNameTooLong: code = .invalidArgument
         case .noSuchFileOrDirectory: code = .notFound
         case .resourceTemporarilyUnavailable, .interrupted, .resourceBusy, .timedOut,
              .noMemory, .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace:
