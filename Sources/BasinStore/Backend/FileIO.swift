@@ -137,22 +137,26 @@ enum FileIO {
 extension FileIO {
     /// The store's error for a failed system call on object `name`.
     ///
-    /// ENOSPC/EDQUOT are `.noSpace`; EEXIST `.alreadyExists`; ENOENT `.notFound`; shortages that
-    /// pass (EAGAIN, ENOMEM, too many open files…) `.unavailable`; anything else, EIO included,
-    /// `.internalError`. The message names the object and the path; `underlying` is the `Errno`, whose text
-    /// ``BasinError/description`` appends.
+    /// ENOSPC/EDQUOT are `.noSpace`; EEXIST `.alreadyExists`; ENOENT `.notFound`; ENAMETOOLONG
+    /// and ENOTDIR (a name below a file) `.invalidArgument`; shortages that pass (EAGAIN,
+    /// ENOMEM, too many open files…) `.unavailable`; anything else, EIO included,
+    /// `.internalError`. The message names the object and the path; `underlying` is the
+    /// `Errno`, whose text ``BasinError/description`` appends.
     static func error(_ cause: Errno, _ action: String, object name: String, path: String) -> BasinError {
-        let code: BasinError.Code
+        BasinError(code(for: cause), "cannot \(action) object '\(name)' at \(path)", underlying: cause)
+    }
+
+    /// The store's error code for an errno, as ``error(_:_:object:path:)`` maps it.
+    static func code(for cause: Errno) -> BasinError.Code {
         switch cause {
-        case .noSpace, .diskQuotaExceeded: code = .noSpace
-        case .fileExists: code = .alreadyExists
-        case .fileNameTooLong: code = .invalidArgument
-        case .noSuchFileOrDirectory: code = .notFound
+        case .noSpace, .diskQuotaExceeded: .noSpace
+        case .fileExists: .alreadyExists
+        case .fileNameTooLong, .notDirectory: .invalidArgument
+        case .noSuchFileOrDirectory: .notFound
         case .resourceTemporarilyUnavailable, .interrupted, .resourceBusy, .timedOut,
              .noMemory, .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace:
-            code = .unavailable
-        default: code = .internalError
+            .unavailable
+        default: .internalError
         }
-        return BasinError(code, "cannot \(action) object '\(name)' at \(path)", underlying: cause)
     }
 }

@@ -44,8 +44,7 @@ public struct LocalBackend: LocalFileBackend {
         if create, case .failure(.noSuchFileOrDirectory) = FileIO.status(trimmed) {
             let base = trimmed.hasPrefix("/") ? "" : "."
             if let error = FileIO.makeDirectories(base, trimmed.split(separator: "/")) {
-                throw BasinError(error == .notDirectory ? .invalidArgument : .internalError,
-                    "cannot create basin directory \(trimmed)", underlying: error)
+                throw BasinError(FileIO.code(for: error), "cannot create basin directory \(trimmed)", underlying: error)
             }
         }
         switch FileIO.status(trimmed) {
