@@ -4,7 +4,8 @@ import Foundation
 import Synchronization
 
 /// LocalBackend throughput: durable writes of 16 MiB objects (temporary file, fsync, rename,
-/// directory fsync) and 64 KiB ranged reads at random offsets of a page-cached object. Files go
+/// directory fsync) and 64 KiB (and 4 KiB) ranged reads at random offsets of a page-cached
+/// 16 MiB object. Files go
 /// to `$BASIN_BENCH_DIR` or the system's temporary directory, which should be a real disk for
 /// the fsync figures to mean anything.
 func registerBackendBenchmarks() {
@@ -56,9 +57,9 @@ func registerBackendBenchmarks() {
 
     // The same reads on the caller's thread and through the blocking-I/O queue: the price of
     // the hop, which sets LocalBackend.readOffloadThreshold.
-    for offloaded in [false, true] {
+    for (readSize, offloaded) in [(64 << 10, false), (64 << 10, true), (4 << 10, false), (4 << 10, true)] {
         Benchmark(
-            "LocalBackend ranged read 64 KiB at random offsets\(offloaded ? " (offloaded)" : "")",
+            "LocalBackend ranged read \(readSize >> 10) KiB at random offsets\(offloaded ? " (offloaded)" : "")",
             configuration: .init(
                 metrics: [.wallClock, .throughput, megabytesPerSecond],
                 scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 50
@@ -66,7 +67,6 @@ func registerBackendBenchmarks() {
             closure: { benchmark in
                 var backend = try scratch.backend()
                 if offloaded { backend.readOffloadThreshold = 0 }
-                let readSize = 64 << 10
                 try await scratch.ensureReadObject(objectSize)
                 var generator = SystemRandomNumberGenerator()
                 let offsets = benchmark.scaledIterations.map { _ in

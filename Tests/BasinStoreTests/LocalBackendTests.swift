@@ -111,6 +111,15 @@ struct LocalBackendTests {
         }
     }
 
+    @Test func aNameTooLongForTheFileSystemIsInvalid() async throws {
+        try await withTemporaryDirectory { directory in
+            let backend = try LocalBackend(directory: directory, create: false)
+            let name = "data/" + String(repeating: "f", count: 300)
+            await expectBasinError(.invalidArgument, naming: name) { try await backend.write(name, bytes: [1]) }
+            #expect(try await backend.stat("data/ok") == nil)
+        }
+    }
+
     @Test func aLaneDirectoryMayBeASymbolicLink() async throws {
         try await withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory + "/cold", withIntermediateDirectories: true)

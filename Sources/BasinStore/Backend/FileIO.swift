@@ -59,6 +59,15 @@ enum FileIO {
         return fstat(fd, &info) == 0 ? .success(info) : .failure(Errno(rawValue: errno))
     }
 
+    /// The modification time of a file, in whole seconds since the epoch.
+    static func modificationTime(_ info: stat) -> Int {
+        #if canImport(Darwin)
+        Int(info.st_mtimespec.tv_sec)
+        #else
+        Int(info.st_mtim.tv_sec)
+        #endif
+    }
+
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
     static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
@@ -69,7 +78,7 @@ enum FileIO {
     static func makeDirectories(_ base: String, _ components: some Collection<Substring>) -> Errno? {
         var path = base
         for component in components {
-            let parent = path
+            let parent = path.isEmpty ? "/" : path
             path += "/" + component
             if mkdir(path, 0o755) == 0 {
                 if let error = syncDirectory(parent) { return error }
@@ -78,7 +87,10 @@ enum FileIO {
             let error = errno
             guard error == EEXIST else { return Errno(rawValue: error) }
             switch status(path) {
-            case .success(let info) where isDirectory(info): continue
+            case .success(let info) where isDirectory(info):
+                // Another writer made it a moment ago and may not have synced its parent yet;
+                // an object must not be reported durable under a directory entry that is not.
+                if let error = syncDirectory(parent) { return error }
             case .success: return .notDirectory
             case .failure(let error): return error
             }
@@ -125,21 +137,26 @@ enum FileIO {
 extension FileIO {
     /// The store's error for a failed system call on object `name`.
     ///
-    /// ENOSPC/EDQUOT are `.noSpace`; EEXIST `.alreadyExists`; ENOENT `.notFound`; shortages that
-    /// pass (EAGAIN, ENOMEM, too many open files…) `.unavailable`; anything else, EIO included,
-    /// `.internalError`. The message names the object and the path; `underlying` is the `Errno`, whose text
-    /// ``BasinError/description`` appends.
+    /// ENOSPC/EDQUOT are `.noSpace`; EEXIST `.alreadyExists`; ENOENT `.notFound`; ENAMETOOLONG
+    /// and ENOTDIR (a name below a file) `.invalidArgument`; shortages that pass (EAGAIN,
+    /// ENOMEM, too many open files…) `.unavailable`; anything else, EIO included,
+    /// `.internalError`. The message names the object and the path; `underlying` is the
+    /// `Errno`, whose text ``BasinError/description`` appends.
     static func error(_ cause: Errno, _ action: String, object name: String, path: String) -> BasinError {
-        let code: BasinError.Code
+        BasinError(code(for: cause), "cannot \(action) object '\(name)' at \(path)", underlying: cause)
+    }
+
+    /// The store's error code for an errno, as ``error(_:_:object:path:)`` maps it.
+    static func code(for cause: Errno) -> BasinError.Code {
         switch cause {
-        case .noSpace, .diskQuotaExceeded: code = .noSpace
-        case .fileExists: code = .alreadyExists
-        case .noSuchFileOrDirectory: code = .notFound
+        case .noSpace, .diskQuotaExceeded: .noSpace
+        case .fileExists: .alreadyExists
+        case .fileNameTooLong, .notDirectory: .invalidArgument
+        case .noSuchFileOrDirectory: .notFound
         case .resourceTemporarilyUnavailable, .interrupted, .resourceBusy, .timedOut,
              .noMemory, .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace:
-            code = .unavailable
-        default: code = .internalError
+            .unavailable
+        default: .internalError
         }
-        return BasinError(code, "cannot \(action) object '\(name)' at \(path)", underlying: cause)
     }
 }

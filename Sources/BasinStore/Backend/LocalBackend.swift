@@ -41,11 +41,10 @@ public struct LocalBackend: LocalFileBackend {
             throw BasinError(.invalidArgument, "invalid basin directory '\(directory)'")
         }
         self.directory = trimmed
-        if create {
+        if create, case .failure(.noSuchFileOrDirectory) = FileIO.status(trimmed) {
             let base = trimmed.hasPrefix("/") ? "" : "."
             if let error = FileIO.makeDirectories(base, trimmed.split(separator: "/")) {
-                throw BasinError(error == .notDirectory ? .invalidArgument : .internalError,
-                    "cannot create basin directory \(trimmed)", underlying: error)
+                throw BasinError(FileIO.code(for: error), "cannot create basin directory \(trimmed)", underlying: error)
             }
         }
         switch FileIO.status(trimmed) {
@@ -223,7 +222,7 @@ public struct LocalBackend: LocalFileBackend {
             var removed = 0
             try walk("", includeTemporaries: true) { (relative: String, info: stat) throws(BasinError) in
                 let file = relative.split(separator: "/").last.map(String.init) ?? relative
-                guard file.hasPrefix(ObjectName.temporaryPrefix), Int(info.st_mtim.tv_sec) <= cutoff else { return }
+                guard file.hasPrefix(ObjectName.temporaryPrefix), FileIO.modificationTime(info) <= cutoff else { return }
                 let path = localPath(of: relative)
                 switch FileIO.removeFile(path) {
                 case nil: removed += 1
