@@ -40,6 +40,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLinuxSys"),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .target(name: "BLAKE3AVX512", swiftSettings: kernelSettings("BLAKE3AVX512")),
         .target(name: "BLAKE3AVX2", swiftSettings: kernelSettings("BLAKE3AVX2")),
@@ -62,7 +63,7 @@ let package = Package(
         .target(
             name: "BasinSnapshots",
             dependencies: [
-                "BasinCore", "BasinStore",
+                "BasinCore", "BasinStore", "CLinuxSys",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

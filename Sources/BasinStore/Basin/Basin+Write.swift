@@ -81,6 +81,8 @@ extension Basin {
             throw BasinError(.internalError, "could not seal grain \(grain.key)", underlying: error)
         }
         pending[grain.key] = PendingGrain(lane: lane, stratumID: builder(lane)!.stratumID, entry: entry)
+        written.grains += 1
+        written.plainBytes += Int64(grain.plainLength)
         while sealed.count > Self.maxSealedInFlight, let chain = commitChain {
             await chain.value
         }
@@ -153,7 +155,8 @@ extension Basin {
                                  underlying: error)
             return
         }
-        committedStrata += 1
+        written.strata += 1
+        written.storedBytes += Int64(bytes.count)
         for entry in entries where pending[entry.key]?.stratumID == id {
             pending[entry.key] = nil
         }

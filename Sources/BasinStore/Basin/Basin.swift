@@ -28,13 +28,23 @@ public actor Basin {
     /// Commits run one after another, in the order they were started.
     var commitChain: Task<Void, Never>?
     var failure: BasinError?
-    /// Strata committed by this process.
-    var committedStrata = 0
+    /// What this process has added to the basin.
+    public internal(set) var written = WriteStatistics()
     /// What opening the basin found and repaired (stale or damaged index segments), for users.
     public internal(set) var warnings: [String] = []
 
     /// At most this many finished strata wait for their write: back-pressure on `put`.
     static let maxSealedInFlight = 2
+
+    /// Counts of what a process added: new grains (not deduplicated ones) and committed strata.
+    public struct WriteStatistics: Sendable, Equatable {
+        public var grains = 0
+        /// Plaintext bytes of the new grains.
+        public var plainBytes: Int64 = 0
+        public var strata = 0
+        /// Bytes of the committed strata as stored.
+        public var storedBytes: Int64 = 0
+    }
 
     struct PendingGrain {
         let lane: Lane
