@@ -11,8 +11,10 @@ extension Basin {
     ///
     /// - Parameter read: fills a prefix of the buffer it is given, returning the number of
     ///   bytes read; 0 means the end of the value.
+    ///   - storing: false to only compute the key (a dry run).
     /// - Returns: the value's key (the same as `put` of the whole value would return).
-    public nonisolated func put(reading read: (UnsafeMutableRawBufferPointer) throws -> Int) async throws(BasinError) -> Key {
+    public nonisolated func put(reading read: (UnsafeMutableRawBufferPointer) throws -> Int,
+                                storing: Bool = true) async throws(BasinError) -> Key {
         var chunker = Chunker(parameters: parameters)
         var whole = keyFunction.makeHasher()
         var lengths: [Int] = []
@@ -22,6 +24,7 @@ extension Basin {
                 var inFlight = 0
                 while let chunk = try chunker.next(read: read) {
                     whole.update(chunk)
+                    guard storing else { continue }
                     let index = lengths.count
                     lengths.append(chunk.count)
                     keys.append(nil)
@@ -40,7 +43,7 @@ extension Basin {
             throw BasinError(.unavailable, "reading the value to store failed: \(error)", underlying: error)
         }
         guard let key = Key(bytes: whole.finalize()) else { throw BasinError(.internalError, "hash output has the wrong size") }
-        if keys.count == 1 { return key }
+        if keys.count == 1 || !storing { return key }
         if keys.isEmpty { return try await putBlob([], key: key) }
         let clast = Clast(chunks: zip(keys, lengths).map { Clast.Chunk(key: $0!, length: $1) })
         return try await putClast(clast, key: key)

@@ -93,14 +93,20 @@ extension Basin {
     /// chunks) and waits until they are durable and indexed.
     /// - Throws: the error of any failed commit; the basin then refuses writes.
     public func flush() async throws(BasinError) {
-        rotate(.data)
         rotate(.meta)
+        try await flushData()
+        try await index.mergeIfNeeded()
+    }
+
+    /// Commits the data lane's open stratum and waits until every commit so far is done,
+    /// leaving the meta lane open (a backup's last trees and its snapshot then share a stratum).
+    public func flushData() async throws(BasinError) {
+        rotate(.data)
         while let chain = commitChain {
             await chain.value
             if commitChain == chain { commitChain = nil }
         }
         if let failure { throw failure }
-        try await index.mergeIfNeeded()
     }
 
     // MARK: - Strata

@@ -1,0 +1,166 @@
+import ArgumentParser
+import BasinCore
+import BasinSnapshots
+import BasinStore
+import Foundation
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Back up files and directories as a new snapshot.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "Files and directories to back up.")
+    var paths: [String]
+
+    @Option(name: .customLong("tag"), help: "Add a tag to the snapshot (repeatable).")
+    var tags: [String] = []
+
+    @Option(name: .customLong("host"), help: "The hostname recorded in the snapshot (default: this machine's).")
+    var host: String?
+
+    @Option(name: [.short, .customLong("exclude")], help: "Leave out paths matching this pattern (repeatable).")
+    var excludes: [String] = []
+
+    @Option(name: .customLong("iexclude"), help: "Like --exclude, ignoring case.")
+    var caseInsensitiveExcludes: [String] = []
+
+    @Option(name: .customLong("exclude-file"), help: "Read exclude patterns from a file, one a line.")
+    var excludeFiles: [String] = []
+
+    @Flag(name: [.short, .customLong("one-file-system")], help: "Do not cross file system boundaries.")
+    var oneFileSystem = false
+
+    @Option(name: .customLong("parent"), help: "Compare with this snapshot instead of the latest of the same host and paths.")
+    var parent: String?
+
+    @Flag(name: .customLong("force"), help: "Read every file, ignoring the parent snapshot.")
+    var force = false
+
+    @Flag(name: [.short, .customLong("dry-run")], help: "Read and hash, but store nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() async throws {
+        try await BasinCommand.reportingErrors {
+            var options = BackupOptions(paths: paths)
+            options.tags = tags
+            if let host { options.hostname = host }
+            options.excludes = excludes
+            options.caseInsensitiveExcludes = caseInsensitiveExcludes
+            for file in excludeFiles {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw CLIError(code: .invalidArgument, message: "cannot read the exclude file \(file)")
+                }
+                options.excludes += ExcludeMatcher.patterns(fromFile: text)
+            }
+            options.oneFileSystem = oneFileSystem
+            options.parent = force ? .none : parent.map { .snapshot($0) } ?? .automatic
+            options.dryRun = dryRun
+            options.programVersion = "basin \(BasinCoreVersion.string)"
+            let basin = try await repository.openBasin()
+            let progress = BackupProgress()
+            let ticker = ProgressLine.start { Self.describe(progress.current) }
+            let engine = BackupEngine(repository: SnapshotRepository(basin: basin), options: options, progress: progress)
+            let result: BackupResult
+            do {
+                result = try await engine.run()
+                await ticker?.stop()
+            } catch {
+                await ticker?.stop()
+                throw error
+            }
+            for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            if json {
+                print(try Self.json(result))
+            } else {
+                Self.printSummary(result)
+            }
+            if !result.isComplete {
+                FileHandle.standardError.write(Data("basin: the snapshot is incomplete: \(result.warnings.count) entries could not be read\n".utf8))
+                throw ExitCode(ExitCodes.incomplete)
+            }
+        }
+    }
+
+    static func describe(_ progress: BackupProgress.Snapshot) -> String {
+        var line = "\(progress.filesDone) files, \(Format.bytes(progress.bytesDone))"
+        if progress.totalsKnown, progress.bytesTotal > 0 {
+            line += String(format: " of %@ (%.0f%%)", Format.bytes(progress.bytesTotal),
+                           100 * Double(progress.bytesDone) / Double(progress.bytesTotal))
+        }
+        return line + "  " + progress.currentFile
+    }
+
+    static func printSummary(_ result: BackupResult) {
+        let summary = result.summary
+        if let parent = result.parent { print("using parent snapshot \(parent.shortID)") }
+        print("Files:  \(summary.filesNew) new, \(summary.filesChanged) changed, \(summary.filesUnmodified) unmodified")
+        print("Dirs:   \(summary.directories)")
+        print("Added to the basin: \(Format.bytes(summary.bytesAdded)) (\(Format.bytes(summary.bytesStored)) stored)")
+        print(String(format: "processed %d files, %@ in %.2fs", summary.filesNew + summary.filesChanged + summary.filesUnmodified,
+                     Format.bytes(summary.totalBytes), summary.durationSeconds))
+        if let snapshot = result.snapshot {
+            print("snapshot \(snapshot.shortID) saved")
+        } else {
+            print("dry run: nothing was stored")
+        }
+    }
+
+    static func json(_ result: BackupResult) throws -> String {
+        struct Output: Encodable {
+            let snapshot_id: String?
+            let parent: String?
+            let files_read: Int
+            let summary: SnapshotRecord.Summary
+            let warnings: [String]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let output = Output(snapshot_id: result.snapshot?.id.hex, parent: result.parent?.id.hex, files_read: result.filesRead,
+                            summary: result.summary, warnings: result.warnings)
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+}
+
+/// Human sizes.
+enum Format {
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.2f %@", value, units[unit])
+    }
+}
+
+/// A progress line on stderr, redrawn a few times a second, only when stderr is a terminal.
+final class ProgressLine: Sendable {
+    private let task: Task<Void, Never>
+
+    private init(task: Task<Void, Never>) { self.task = task }
+
+    static func start(_ describe: @escaping @Sendable () -> String) -> ProgressLine? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        let started = ContinuousClock.now
+        return ProgressLine(task: Task {
+            while !Task.isCancelled {
+                let elapsed = Int((ContinuousClock.now - started) / .seconds(1))
+                var line = String(format: "[%d:%02d] ", elapsed / 60, elapsed % 60) + describe()
+                if line.count > 110 { line = String(line.prefix(107)) + "..." }
+                FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        })
+    }
+
+    func stop() async {
+        task.cancel()
+        await task.value
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
