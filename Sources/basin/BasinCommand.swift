@@ -9,6 +9,11 @@ struct BasinCommand: AsyncParsableCommand {
         abstract: "A content-addressed storage engine and backup tool.",
         version: BasinCoreVersion.string,
         subcommands: [HashCommand.self, InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
-                      StatsCommand.self, CatCommand.self, IndexCommand.self]
+                      StatsCommand.self, CatCommand.self, IndexCommand.self,
+                      SnapshotsCommand.self,
+                      LsCommand.self,
+                      DiffCommand.self,
+                      FindCommand.self,
+                      ForgetCommand.self]
     )
 }

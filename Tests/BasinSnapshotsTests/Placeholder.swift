@@ -1,2 +1,0 @@
-import Testing
-@Test func snapshotsPlaceholder() { #expect(Int("1") == 1) }
