@@ -28,8 +28,10 @@ public struct SnapshotFilter: Sendable, Equatable {
 
     public var isEmpty: Bool { hosts.isEmpty && tags.isEmpty && paths.isEmpty }
 
+    /// Whether `snapshot` passes every criterion (see the type's description).
     public func matches(_ snapshot: Snapshot) -> Bool { matches(snapshot.record) }
 
+    /// Whether a snapshot with this record passes every criterion.
     public func matches(_ record: SnapshotRecord) -> Bool {
         if !hosts.isEmpty, !hosts.contains(record.hostname) { return false }
         if !tags.isEmpty, !tags.contains(where: { Self.has(record, tags: $0) }) { return false }
