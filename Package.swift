@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore"]),
-        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore"]),
+        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots"]),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [

@@ -124,20 +124,6 @@ struct BackupCommand: AsyncParsableCommand {
     }
 }
 
-/// Human sizes.
-enum Format {
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.2f %@", value, units[unit])
-    }
-}
-
 /// A progress line on stderr, redrawn a few times a second, only when stderr is a terminal.
 final class ProgressLine: Sendable {
     private let task: Task<Void, Never>

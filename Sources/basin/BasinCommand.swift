@@ -16,6 +16,7 @@ struct BasinCommand: AsyncParsableCommand {
             InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
             StatsCommand.self, CatCommand.self, IndexCommand.self,
             BackupCommand.self,
+            SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, ForgetCommand.self,
         ]
     )
 
