@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinStore", "BasinSnapshots",
+                "BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,3 +1,4 @@
-// Linux calls the Glibc module does not import: extended attributes.
+// Linux calls the Glibc module does not import: extended attributes, malloc tuning.
 #include <sys/types.h>
 #include <sys/xattr.h>
+#include <malloc.h>

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BasinCore
 #if canImport(Glibc)
-import Glibc
+import CLinuxSys
 #endif
 
 /// The `basin` command-line tool: the root of its subcommands.
