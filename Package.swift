@@ -41,6 +41,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        // <sys/xattr.h>, which Swift's Glibc module leaves out (functions are in libc).
+        .systemLibrary(name: "CXattr"),
         .target(name: "BLAKE3AVX512", swiftSettings: kernelSettings("BLAKE3AVX512")),
         .target(name: "BLAKE3AVX2", swiftSettings: kernelSettings("BLAKE3AVX2")),
         .target(
@@ -62,7 +64,7 @@ let package = Package(
         .target(
             name: "BasinSnapshots",
             dependencies: [
-                "BasinCore", "BasinStore",
+                "BasinCore", "BasinStore", "CXattr",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -75,8 +77,10 @@ let package = Package(
         ),
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore"]),
-        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore"]),
+        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CXattr"],
+                path: "Tests/BasinTestSupport"),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinTestSupport"]),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [

@@ -9,6 +9,7 @@ struct BasinCommand: AsyncParsableCommand {
         abstract: "A content-addressed storage engine and backup tool.",
         version: BasinCoreVersion.string,
         subcommands: [HashCommand.self, InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
-                      StatsCommand.self, CatCommand.self, IndexCommand.self]
+                      StatsCommand.self, CatCommand.self, IndexCommand.self,
+                      RestoreCommand.self, DumpCommand.self]
     )
 }
