@@ -219,8 +219,8 @@ final class RestoreRun {
         guard created else { return }
         if entry.type != .file {
             if entry.type != .symlink { report.specialFiles += 1 }
-            let path = target + [UInt8(ascii: "/")] + relative
-            record(metadata.apply(entry, in: directoryFD, name: entry.name, path: path, display: display(relative)), relative)
+            record(metadata.apply(entry, in: directoryFD, name: entry.name, path: fullPath(relative), display: display(relative)),
+                   relative)
         }
         if let linkGroup { linkSources[linkGroup] = relative }
     }
@@ -307,9 +307,13 @@ final class RestoreRun {
         report.failures.append(.init(path: display(relative), message: message, code: code))
     }
 
-    private func display(_ relative: [UInt8]) -> String {
-        Tree.display(relative.isEmpty ? target : target + [UInt8(ascii: "/")] + relative)
+    /// The path of an entry in the target, as given (absolute or relative to the working directory).
+    private func fullPath(_ relative: [UInt8]) -> [UInt8] {
+        if relative.isEmpty { return target }
+        return target.last == UInt8(ascii: "/") ? target + relative : target + [UInt8(ascii: "/")] + relative
     }
+
+    private func display(_ relative: [UInt8]) -> String { Tree.display(fullPath(relative)) }
 
     private static func code(_ error: Errno) -> BasinError.Code {
         error == .noSpace ? .noSpace : .unavailable
