@@ -27,11 +27,11 @@ struct DumpTests {
 
     /// Everything `Dump` writes for `path`, in one array.
     func dump(_ path: String, _ repository: SnapshotRepository, _ snapshot: Snapshot) async throws -> [UInt8] {
-        let collected = Collected()
+        var collected: [UInt8] = []
         try await Dump(repository: repository).write(snapshot, path: RestoreEngine.components(of: Array(path.utf8))) {
-            (piece: [UInt8]) throws(BasinError) in collected.append(piece)
+            (piece: [UInt8]) throws(BasinError) in collected += piece
         }
-        return collected.bytes
+        return collected
     }
 
     @Test("a file is written as its content")
@@ -69,10 +69,4 @@ struct DumpTests {
         #expect(try TestProcess.extract(archivePath, into: out).status == 0)
         #expect(try TestFileSystem.readFile(Array((out + source + "/plain.txt").utf8)) == TestFileSystem.readFile(Array((source + "/plain.txt").utf8)))
     }
-}
-
-/// Bytes gathered from a sink.
-final class Collected: @unchecked Sendable {
-    private(set) var bytes: [UInt8] = []
-    func append(_ piece: [UInt8]) { bytes += piece }
 }

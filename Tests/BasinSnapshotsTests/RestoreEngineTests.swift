@@ -219,8 +219,7 @@ struct RestoreEngineTests {
         engine.options.verify = true
         engine.hooks.afterContentWritten = { fd, relative in
             guard relative == Array("b".utf8) else { return }
-            var byte: UInt8 = 0xAA
-            _ = pwrite(fd, &byte, 1, 1000)
+            TestFileSystem.overwriteByte(fd, at: 1000, with: 0xAA)
         }
         let target = scratch.path("verified")
         let report = try await engine.restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))

@@ -2,7 +2,7 @@ import Foundation
 
 /// A fresh directory under the system's temporary directory, removed with everything in it
 /// (whatever its names and modes) when the value is dropped.
-public final class TestDirectory: @unchecked Sendable {
+public final class TestDirectory: Sendable {
     public let path: String
 
     public init(_ label: String = "test") throws {

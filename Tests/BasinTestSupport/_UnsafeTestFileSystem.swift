@@ -185,6 +185,13 @@ public enum TestFileSystem {
         }
     }
 
+    /// Overwrites one byte of an open file in place (to damage a file behind a reader's back).
+    public static func overwriteByte(_ fd: Int32, at offset: Int64, with byte: UInt8) {
+        var value = byte
+        // SAFETY: pwrite reads the one byte of `value`, alive for the call.
+        _ = pwrite(fd, &value, 1, off_t(offset))
+    }
+
     public static func makeSymlink(_ path: [UInt8], target: [UInt8]) throws(TestFileSystemError) {
         try check(withCString(target) { target in withCString(path) { symlink(target, $0) } }, "symlink", path)
     }

@@ -49,7 +49,7 @@ struct FileRestorer: Sendable {
             // Leave no file that looks restored but holds part of its content.
             _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
             tracker.finishedFile()
-            let message = error.message.contains(job.display) ? error.message : "content \(job.key): \(error.message)"
+            let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
             return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
         }
         var warnings: [String] = []

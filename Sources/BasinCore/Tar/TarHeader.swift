@@ -1,11 +1,11 @@
-import BasinCore
-
 /// One entry of a tar archive, encoded as POSIX.1-2001 (pax) tar: a ustar header, preceded
 /// by a pax extended header for what ustar cannot hold — names longer than its fields or
 /// not ASCII, times with nanoseconds or outside its range, large ids and sizes, extended
-/// attributes (`SCHILY.xattr.*`, as GNU tar and bsdtar write them).
-struct TarHeader {
-    enum EntryType: UInt8 {
+/// attributes (`SCHILY.xattr.*`, as GNU tar and bsdtar write them). Values that are not
+/// UTF-8 (names are bytes) come with `hdrcharset=BINARY`, so readers take them as they are.
+/// Used by `basin dump`; only writing is needed.
+public struct TarHeader: Sendable {
+    public enum EntryType: UInt8, Sendable {
         case regular = 0x30       // '0'
         case hardLink = 0x31      // '1'
         case symlink = 0x32       // '2'
@@ -16,31 +16,54 @@ struct TarHeader {
         case paxExtended = 0x78   // 'x'
     }
 
-    static let blockSize = 512
+    public static let blockSize = 512
     /// Two zero blocks end an archive.
-    static let endOfArchive = [UInt8](repeating: 0, count: 2 * blockSize)
+    public static let endOfArchive = [UInt8](repeating: 0, count: 2 * blockSize)
 
-    var path: [UInt8]
-    var type: EntryType
-    var mode: UInt32 = 0o644
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-    var userName = ""
-    var groupName = ""
-    var size: UInt64 = 0
-    var modificationTime = TreeEntry.Timestamp(seconds: 0, nanoseconds: 0)
-    var linkTarget: [UInt8] = []
-    var deviceMajor: UInt64 = 0
-    var deviceMinor: UInt64 = 0
-    var extendedAttributes: [TreeEntry.ExtendedAttribute] = []
+    public var path: [UInt8]
+    public var type: EntryType
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var userName: String
+    public var groupName: String
+    public var size: UInt64
+    public var modificationTime: TreeEntry.Timestamp
+    public var linkTarget: [UInt8]
+    public var deviceMajor: UInt64
+    public var deviceMinor: UInt64
+    public var extendedAttributes: [TreeEntry.ExtendedAttribute]
+
+    /// - Parameters:
+    ///   - path: the entry's path in the archive; a directory's ends with `/`.
+    ///   - type: what the entry is; links and symlinks name their target in `linkTarget`.
+    public init(path: [UInt8], type: EntryType, mode: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0,
+                userName: String = "", groupName: String = "", size: UInt64 = 0,
+                modificationTime: TreeEntry.Timestamp = .init(seconds: 0, nanoseconds: 0), linkTarget: [UInt8] = [],
+                deviceMajor: UInt64 = 0, deviceMinor: UInt64 = 0, extendedAttributes: [TreeEntry.ExtendedAttribute] = []) {
+        self.path = path
+        self.type = type
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.userName = userName
+        self.groupName = groupName
+        self.size = size
+        self.modificationTime = modificationTime
+        self.linkTarget = linkTarget
+        self.deviceMajor = deviceMajor
+        self.deviceMinor = deviceMinor
+        self.extendedAttributes = extendedAttributes
+    }
 
     /// Zero bytes that pad content of `size` bytes to a whole block.
-    static func padding(after size: UInt64) -> Int {
+    public static func padding(after size: UInt64) -> Int {
         Int((UInt64(blockSize) - size % UInt64(blockSize)) % UInt64(blockSize))
     }
 
-    /// The header blocks of this entry (its content, padded, follows them).
-    func encoded() -> [UInt8] {
+    /// The header blocks of this entry: a pax extended header first when needed, then the
+    /// ustar header. The entry's content, padded to a whole block, follows them.
+    public func encoded() -> [UInt8] {
         var records: [(key: [UInt8], value: [UInt8])] = []
         let name: [UInt8], prefix: [UInt8]
         if let fitting = Self.split(path) {

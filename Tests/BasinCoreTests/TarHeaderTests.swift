@@ -1,5 +1,4 @@
-import BasinCore
-@testable import BasinSnapshots
+@testable import BasinCore
 import Testing
 
 @Suite("TarHeader: ustar blocks and pax records")
