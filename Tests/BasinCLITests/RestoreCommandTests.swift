@@ -80,7 +80,7 @@ struct RestoreCommandTests {
         #expect(bad.status == 64 && bad.stderr.contains("[oops"), "\(bad.stderr)")
     }
 
-    @Test("a damaged grain: exit 13, the file named on stderr, the other files restored")
+    @Test("a damaged grain: exit 13, the file named on stderr, the other files restored; dump of it exits 13 naming it")
     func damaged() async throws {
         try TestFileSystem.makeDirectory(Array(source.utf8))
         let victim = SplitMix64.bytes(200_000, seed: 5)
@@ -94,6 +94,8 @@ struct RestoreCommandTests {
         #expect(result.stderr.contains(target + "/victim"), "\(result.stderr)")
         #expect(FileManager.default.contents(atPath: target + "/fine") == Data(SplitMix64.bytes(200_000, seed: 6)))
         #expect(!FileManager.default.fileExists(atPath: target + "/victim"))
+        let dump = try basin.run(["dump", "latest", source + "/victim"])
+        #expect(dump.status == 13 && dump.stderr.contains(source + "/victim"), "\(dump.stderr)")
     }
 
     @Test("unknown snapshots and paths exit 1")

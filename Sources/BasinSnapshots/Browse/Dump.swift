@@ -34,7 +34,9 @@ public struct Dump: Sendable {
     public func write(_ snapshot: Snapshot, path: [[UInt8]], to sink: @escaping Sink) async throws(BasinError) {
         let entry = try await repository.entry(at: path, in: snapshot)
         if entry.type == .file {
-            if let key = entry.content { try await repository.basin.get(key, into: sink) }
+            if let key = entry.content {
+                try await Self.naming([UInt8(ascii: "/")] + Array(path.joined(separator: [UInt8(ascii: "/")])), key) { () throws(BasinError) in try await repository.basin.get(key, into: sink) }
+            }
             return
         }
         var archive = Archive(loader: TreeLoader(repository: repository, entryBudget: 0), basin: repository.basin, sink: sink)
@@ -45,6 +47,18 @@ public struct Dump: Sendable {
         }
         try await archive.emit(TarHeader.endOfArchive)
         try await archive.flush()
+    }
+
+    /// Runs `body`, which reads the content `key` of the file at `path`, so that an error
+    /// reading it names the file and the key.
+    static func naming(_ path: [UInt8], _ key: Key, _ body: () async throws(BasinError) -> Void) async throws(BasinError) {
+        do throws(BasinError) {
+            try await body()
+        } catch where !error.message.contains(key.hex) {
+            throw BasinError(error.code, "\(Tree.display(path)): content \(key): \(error.message)", underlying: error)
+        } catch {
+            throw BasinError(error.code, "\(Tree.display(path)): \(error.message)", underlying: error)
+        }
     }
 
     /// The archive being written: buffers small headers, streams file content.
@@ -113,10 +127,12 @@ public struct Dump: Sendable {
             if let key = entry.content {
                 try await flush()
                 let sink = sink
-                try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in
-                    written += UInt64(piece.count)
-                    guard written <= entry.size else { return }
-                    try await sink(piece)
+                try await Dump.naming(path, key) { () throws(BasinError) in
+                    try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in
+                        written += UInt64(piece.count)
+                        guard written <= entry.size else { return }
+                        try await sink(piece)
+                    }
                 }
             }
             guard written == entry.size else {
