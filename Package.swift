@@ -76,8 +76,10 @@ let package = Package(
         ),
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore"]),
-        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots"]),
+        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys"],
+                path: "Tests/BasinTestSupport"),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [

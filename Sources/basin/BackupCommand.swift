@@ -61,14 +61,29 @@ struct BackupCommand: AsyncParsableCommand {
             options.programVersion = "basin \(BasinCoreVersion.string)"
             let basin = try await repository.openBasin()
             let progress = BackupProgress()
-            let ticker = ProgressLine.start { Self.describe(progress.current) }
             let engine = BackupEngine(repository: SnapshotRepository(basin: basin), options: options, progress: progress)
+            let ticker = ProgressLine.onTerminal().map { line in
+                Task {
+                    // Totals for the ETA come from a quick stat-only walk beside the backup.
+                    async let counted: Void = engine.countInput()
+                    while !Task.isCancelled {
+                        let now = progress.current
+                        line.show(files: now.filesDone, filesTotal: max(now.filesTotal, now.filesDone), bytes: now.bytesDone,
+                                  bytesTotal: max(now.bytesTotal, now.bytesDone), current: now.currentFile)
+                        try? await Task.sleep(for: .milliseconds(200))
+                    }
+                    line.finish()
+                    _ = await counted
+                }
+            }
             let result: BackupResult
             do {
                 result = try await engine.run()
-                await ticker?.stop()
+                ticker?.cancel()
+                await ticker?.value
             } catch {
-                await ticker?.stop()
+                ticker?.cancel()
+                await ticker?.value
                 throw error
             }
             for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
@@ -82,15 +97,6 @@ struct BackupCommand: AsyncParsableCommand {
                 throw ExitCode(ExitCodes.incomplete)
             }
         }
-    }
-
-    static func describe(_ progress: BackupProgress.Snapshot) -> String {
-        var line = "\(progress.filesDone) files, \(Format.bytes(progress.bytesDone))"
-        if progress.totalsKnown, progress.bytesTotal > 0 {
-            line += String(format: " of %@ (%.0f%%)", Format.bytes(progress.bytesTotal),
-                           100 * Double(progress.bytesDone) / Double(progress.bytesTotal))
-        }
-        return line + "  " + progress.currentFile
     }
 
     static func printSummary(_ result: BackupResult) {
@@ -121,32 +127,5 @@ struct BackupCommand: AsyncParsableCommand {
         let output = Output(snapshot_id: result.snapshot?.id.hex, parent: result.parent?.id.hex, files_read: result.filesRead,
                             summary: result.summary, warnings: result.warnings)
         return String(decoding: try encoder.encode(output), as: UTF8.self)
-    }
-}
-
-/// A progress line on stderr, redrawn a few times a second, only when stderr is a terminal.
-final class ProgressLine: Sendable {
-    private let task: Task<Void, Never>
-
-    private init(task: Task<Void, Never>) { self.task = task }
-
-    static func start(_ describe: @escaping @Sendable () -> String) -> ProgressLine? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
-        let started = ContinuousClock.now
-        return ProgressLine(task: Task {
-            while !Task.isCancelled {
-                let elapsed = Int((ContinuousClock.now - started) / .seconds(1))
-                var line = String(format: "[%d:%02d] ", elapsed / 60, elapsed % 60) + describe()
-                if line.count > 110 { line = String(line.prefix(107)) + "..." }
-                FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-        })
-    }
-
-    func stop() async {
-        task.cancel()
-        await task.value
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
 }

@@ -15,7 +15,7 @@ struct BasinCommand: AsyncParsableCommand {
             HashCommand.self,
             InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
             StatsCommand.self, CatCommand.self, IndexCommand.self,
-            BackupCommand.self,
+            BackupCommand.self, RestoreCommand.self, DumpCommand.self,
             SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, ForgetCommand.self,
         ]
     )

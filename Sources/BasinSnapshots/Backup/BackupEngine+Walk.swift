@@ -1,5 +1,6 @@
 import BasinCore
 import BasinStore
+import Dispatch
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -301,5 +302,50 @@ extension BackupEngine {
                   linkCount: status.linkCount,
                   deviceNumber: status.type == .characterDevice || status.type == .blockDevice ? status.deviceNumber : 0,
                   extendedAttributes: status.type == .symlink ? [] : FileSystem.extendedAttributes(path: Self.joined(path)))
+    }
+}
+
+extension BackupEngine {
+    /// Counts the files and bytes a backup will cover (stat only, honouring excludes) and
+    /// hands the totals to `progress`, for an ETA. Runs beside `run()` on a thread of its own
+    /// (it blocks in system calls, and must not hold one of the few cooperative threads);
+    /// errors are ignored.
+    public func countInput() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global(qos: .utility).async {
+                self.countInputBlocking()
+                continuation.resume()
+            }
+        }
+    }
+
+    func countInputBlocking() {
+        var files = 0
+        var bytes: Int64 = 0
+        func walk(_ fd: Int32, _ path: [[UInt8]]) {
+            guard let names = try? FileSystem.list(directory: fd) else { return }
+            for name in names where !excluder.excludes(path + [name]) {
+                guard let status = try? FileSystem.status(at: fd, name: name) else { continue }
+                if status.type == .file {
+                    files += 1
+                    bytes += Int64(status.size)
+                } else if status.type == .directory, let child = try? FileSystem.openDirectory(at: fd, name: name) {
+                    walk(child, path + [name])
+                    close(child)
+                }
+            }
+        }
+        for path in options.paths {
+            guard let components = try? Self.absoluteComponents(path),
+                  let status = try? FileSystem.status(path: Self.joined(components)) else { continue }
+            if status.type == .directory, let fd = try? FileSystem.openDirectory(at: AT_FDCWD, name: Self.joined(components)) {
+                walk(fd, components)
+                close(fd)
+            } else if status.type == .file {
+                files += 1
+                bytes += Int64(status.size)
+            }
+        }
+        progress.setTotals(files: files, bytes: bytes)
     }
 }

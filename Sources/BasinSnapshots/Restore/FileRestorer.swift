@@ -1,0 +1,94 @@
+import BasinCore
+import BasinStore
+import Glibc
+import SystemPackage
+
+/// Writes one regular file's content from the basin, optionally verifies it, and applies its
+/// metadata. Runs as a child task of the restore, several at a time; each holds at most one
+/// chunk of its file in memory.
+struct FileRestorer: Sendable {
+    /// A file created (empty) by the walk, waiting for its content.
+    struct Job: Sendable {
+        let fd: CInt
+        let key: Key
+        let entry: TreeEntry
+        /// The path relative to the target directory.
+        let relativePath: [UInt8]
+        let display: String
+    }
+
+    enum Outcome: Sendable {
+        case written(bytes: Int64, verified: Bool, warnings: [String])
+        case failed(RestoreReport.Failure, warnings: [String])
+    }
+
+    let basin: Basin
+    /// The target directory, open for the whole restore.
+    let rootFD: CInt
+    let verify: Bool
+    let metadata: MetadataWriter
+    let tracker: RestoreProgressTracker
+    let hooks: RestoreEngine.Hooks
+
+    /// How much of a file verification reads at a time.
+    static let verifyBlockSize = 1 << 20
+
+    func restore(_ job: Job) async -> Outcome {
+        defer { SystemCalls.close(job.fd) }
+        tracker.started(job.display)
+        var written: Int64 = 0
+        do throws(BasinError) {
+            try await basin.get(job.key) { (piece: [UInt8]) throws(BasinError) in
+                if let error = SystemCalls.writeAll(job.fd, piece) {
+                    throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
+                }
+                written += Int64(piece.count)
+                tracker.wrote(piece.count)
+            }
+        } catch {
+            // Leave no file that looks restored but holds part of its content.
+            _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
+            tracker.finishedFile()
+            let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
+            return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
+        }
+        var warnings: [String] = []
+        if written != Int64(job.entry.size) {
+            warnings.append("\(job.display): the content has \(written) bytes where the tree records \(job.entry.size)")
+        }
+        hooks.afterContentWritten?(job.fd, job.relativePath)
+        if verify, let failure = check(job) {
+            tracker.finishedFile()
+            return .failed(failure, warnings: warnings)
+        }
+        let applied = metadata.apply(job.entry, to: job.fd, display: job.display)
+        warnings += applied.warnings
+        tracker.finishedFile()
+        if let message = applied.failure {
+            return .failed(.init(path: job.display, message: message, code: .unavailable), warnings: warnings)
+        }
+        return .written(bytes: written, verified: verify, warnings: warnings)
+    }
+
+    /// Re-reads the file and checks it hashes to its content key; a failure when it does not.
+    private func check(_ job: Job) -> RestoreReport.Failure? {
+        var hasher = basin.makeKeyHasher()
+        var offset: Int64 = 0
+        while true {
+            switch SystemCalls.read(job.fd, count: Self.verifyBlockSize, offset: offset) {
+            case let .failure(error):
+                return .init(path: job.display, message: "cannot read back to verify: \(error)", code: .unavailable)
+            case let .success(block):
+                if block.isEmpty {
+                    guard Key(bytes: hasher.finalize()) == job.key else {
+                        return .init(path: job.display, message: "verify: the restored file does not match its content key \(job.key)",
+                                     code: .corrupted)
+                    }
+                    return nil
+                }
+                hasher.update(block)
+                offset += Int64(block.count)
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Glibc
+
+extension RestoreEngine {
+    /// Points where tests step into a restore.
+    package struct Hooks: Sendable {
+        /// Called after a file's content is written, before it is verified, with its open
+        /// descriptor and its path relative to the target: a test alters the file here to
+        /// show that `verify` notices.
+        package var afterContentWritten: (@Sendable (CInt, [UInt8]) -> Void)?
+
+        package init() {}
+    }
+}

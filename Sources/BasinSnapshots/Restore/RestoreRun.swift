@@ -1,0 +1,321 @@
+import BasinCore
+import BasinStore
+import Glibc
+import SystemPackage
+
+/// One restore in progress: walks the selected trees depth first, creating entries relative
+/// to open directory descriptors, hands file contents to bounded concurrent writers, and at
+/// the end applies directories' metadata, children before parents (so their times and
+/// read-only modes stick).
+final class RestoreRun {
+    /// A directory of the restore, created when first needed: a directory walked only because
+    /// an include pattern may match inside it exists in the target only if something does.
+    private final class Directory {
+        let parent: Directory?
+        let name: [UInt8]
+        /// The path relative to the target; empty for the target itself.
+        let relative: [UInt8]
+        let entry: TreeEntry?
+        var fd: CInt?
+        var failed = false
+
+        init(root fd: CInt) {
+            parent = nil
+            name = []
+            relative = []
+            entry = nil
+            self.fd = fd
+        }
+
+        init(parent: Directory, entry: TreeEntry) {
+            self.parent = parent
+            name = entry.name
+            relative = RestoreRun.join(parent.relative, entry.name)
+            self.entry = entry
+        }
+    }
+
+    private enum Placement { case free, existingDirectory }
+
+    private let options: RestoreOptions
+    private let rootFD: CInt
+    private let target: [UInt8]
+    private let selection: RestoreSelection
+    private let loader: TreeLoader
+    private let tracker: RestoreProgressTracker
+    private let metadata: MetadataWriter
+    private let restorer: FileRestorer
+    private var report = RestoreReport()
+    /// The first restored path (relative to the target) of each hard-link group.
+    private var linkSources: [InodeID: [UInt8]] = [:]
+    /// Directories created or entered, in creation order, for their metadata at the end.
+    private var finishing: [(relative: [UInt8], entry: TreeEntry)] = []
+    private var filesInFlight = 0
+
+    init(engine: RestoreEngine, rootFD: CInt, target: [UInt8], selection: RestoreSelection, loader: TreeLoader,
+         tracker: RestoreProgressTracker) {
+        options = engine.options
+        self.rootFD = rootFD
+        var target = target
+        while target.count > 1, target.last == UInt8(ascii: "/") { target.removeLast() }
+        self.target = target
+        self.selection = selection
+        self.loader = loader
+        self.tracker = tracker
+        metadata = MetadataWriter(restoreOwnership: engine.options.restoreOwnership)
+        restorer = FileRestorer(basin: engine.repository.basin, rootFD: rootFD, verify: engine.options.verify,
+                                metadata: metadata, tracker: tracker, hooks: engine.hooks)
+    }
+
+    /// - Parameter rootEntry: metadata for the target directory itself, if it should get any.
+    func run(_ start: TreeEntry, subpath: [[UInt8]], rootEntry: TreeEntry?) async -> RestoreReport {
+        let root = Directory(root: rootFD)
+        await withTaskGroup(of: FileRestorer.Outcome.self) { group in
+            if start.type == .directory {
+                do throws(BasinError) {
+                    let entries = try await loader.entries(of: start)
+                    await walk(entries, in: root, path: subpath, ancestorSelected: false, group: &group)
+                } catch {
+                    fail([], "cannot read its tree: \(error.message)", error.code)
+                }
+            } else {
+                await walk([start], in: root, path: Array(subpath.dropLast()), ancestorSelected: false, group: &group)
+            }
+            while let outcome = await group.next() { record(outcome) }
+        }
+        if let rootEntry { finishing.insert(([], rootEntry), at: 0) }
+        finishDirectories()
+        return report
+    }
+
+    static func join(_ relative: [UInt8], _ name: [UInt8]) -> [UInt8] {
+        relative.isEmpty ? name : relative + [UInt8(ascii: "/")] + name
+    }
+
+    // MARK: - Walking
+
+    private func walk(_ entries: [TreeEntry], in directory: Directory, path: [[UInt8]], ancestorSelected: Bool,
+                      group: inout TaskGroup<FileRestorer.Outcome>) async {
+        for entry in entries {
+            let entryPath = path + [entry.name]
+            let isDirectory = entry.type == .directory
+            let decision = selection.decide(entryPath, isDirectory: isDirectory, ancestorSelected: ancestorSelected)
+            if decision == .skip { continue }
+            guard isDirectory else {
+                await restore(entry, in: directory, group: &group)
+                continue
+            }
+            let child = Directory(parent: directory, entry: entry)
+            defer {
+                if let fd = child.fd { SystemCalls.close(fd) }
+                child.fd = nil
+                child.failed = true
+            }
+            if decision == .restore, materialize(child) == nil { continue }
+            let children: [TreeEntry]
+            do throws(BasinError) {
+                children = try await loader.entries(of: entry)
+            } catch {
+                fail(child.relative, "cannot read its tree: \(error.message)", error.code)
+                continue
+            }
+            await walk(children, in: child, path: entryPath, ancestorSelected: decision == .restore, group: &group)
+        }
+    }
+
+    /// Creates (or, when merging into an existing one, opens) a directory and those above it.
+    private func materialize(_ directory: Directory) -> CInt? {
+        if let fd = directory.fd { return fd }
+        guard !directory.failed, let parent = directory.parent, let entry = directory.entry,
+              let parentFD = materialize(parent) else {
+            directory.failed = true
+            return nil
+        }
+        directory.failed = true
+        guard let placement = prepare(directory.name, in: parentFD, relative: directory.relative, forDirectory: true) else {
+            return nil
+        }
+        if placement == .free, let error = SystemCalls.makeDirectory(in: parentFD, directory.name, mode: 0o700) {
+            fail(directory.relative, "cannot create the directory: \(error)", Self.code(error))
+            return nil
+        }
+        switch SystemCalls.openDirectory(in: parentFD, directory.name) {
+        case let .failure(error):
+            fail(directory.relative, "cannot open the directory: \(error)", Self.code(error))
+            return nil
+        case let .success(fd):
+            directory.fd = fd
+            directory.failed = false
+            finishing.append((directory.relative, entry))
+            report.directories += 1
+            return fd
+        }
+    }
+
+    /// Makes room for `name`: nothing there, a directory to merge into, or (with
+    /// `overwrite`) an entry removed. Nil, with the failure recorded, when it cannot.
+    private func prepare(_ name: [UInt8], in directoryFD: CInt, relative: [UInt8], forDirectory: Bool) -> Placement? {
+        switch SystemCalls.status(in: directoryFD, name) {
+        case let .failure(error):
+            fail(relative, "cannot inspect the target: \(error)", Self.code(error))
+            return nil
+        case .success(nil):
+            return .free
+        case let .success(status?):
+            if forDirectory, status.isDirectory { return .existingDirectory }
+            guard options.overwrite else {
+                fail(relative, "exists already (use --overwrite to replace it)", .alreadyExists)
+                return nil
+            }
+            if let error = SystemCalls.remove(in: directoryFD, name, isDirectory: status.isDirectory) {
+                let what = status.isDirectory ? "will not replace the directory there" : "cannot remove what is there"
+                fail(relative, "\(what): \(error)", status.isDirectory ? .alreadyExists : Self.code(error))
+                return nil
+            }
+            return .free
+        }
+    }
+
+    /// Restores a non-directory entry into `directory`.
+    private func restore(_ entry: TreeEntry, in directory: Directory, group: inout TaskGroup<FileRestorer.Outcome>) async {
+        let relative = Self.join(directory.relative, entry.name)
+        switch entry.type {
+        case .socket:
+            report.warnings.append("\(display(relative)): a socket, not restored")
+            return
+        case .characterDevice where !SystemCalls.isRoot, .blockDevice where !SystemCalls.isRoot:
+            report.warnings.append("\(display(relative)): a device, not restored (needs root)")
+            return
+        default:
+            break
+        }
+        guard let directoryFD = materialize(directory),
+              prepare(entry.name, in: directoryFD, relative: relative, forDirectory: false) != nil else { return }
+        let linkGroup = InodeID(entry)
+        if let linkGroup, let source = linkSources[linkGroup] {
+            if let error = SystemCalls.makeHardLink(from: rootFD, source, in: directoryFD, entry.name) {
+                fail(relative, "cannot link to \(display(source)): \(error)", Self.code(error))
+            } else {
+                report.hardLinks += 1
+            }
+            return
+        }
+        let created: Bool
+        switch entry.type {
+        case .file:
+            created = await restoreFile(entry, in: directoryFD, relative: relative, group: &group)
+        case .symlink:
+            created = make(relative, SystemCalls.makeSymlink(in: directoryFD, entry.name, target: entry.linkTarget))
+            if created { report.symlinks += 1 }
+        case .fifo:
+            created = make(relative, SystemCalls.makeFifo(in: directoryFD, entry.name, mode: 0o600))
+        case .characterDevice, .blockDevice:
+            let type = entry.type == .characterDevice ? S_IFCHR : S_IFBLK
+            created = make(relative, SystemCalls.makeDevice(in: directoryFD, entry.name, type: type, mode: 0o600,
+                                                            number: entry.deviceNumber))
+        case .directory, .socket:
+            created = false
+        }
+        guard created else { return }
+        if entry.type != .file {
+            if entry.type != .symlink { report.specialFiles += 1 }
+            record(metadata.apply(entry, in: directoryFD, name: entry.name, path: fullPath(relative), display: display(relative)),
+                   relative)
+        }
+        if let linkGroup { linkSources[linkGroup] = relative }
+    }
+
+    /// Creates a regular file; an empty one is finished here, any other goes to a writer task
+    /// once fewer than `concurrentFiles` are running.
+    private func restoreFile(_ entry: TreeEntry, in directoryFD: CInt, relative: [UInt8],
+                             group: inout TaskGroup<FileRestorer.Outcome>) async -> Bool {
+        if entry.content != nil {
+            while filesInFlight >= max(1, options.concurrentFiles), let outcome = await group.next() {
+                filesInFlight -= 1
+                record(outcome)
+            }
+        }
+        let fd: CInt
+        switch SystemCalls.createFile(in: directoryFD, entry.name) {
+        case let .failure(error):
+            fail(relative, "cannot create the file: \(error)", Self.code(error))
+            return false
+        case let .success(opened):
+            fd = opened
+        }
+        guard let key = entry.content else {
+            record(metadata.apply(entry, to: fd, display: display(relative)), relative)
+            SystemCalls.close(fd)
+            report.files += 1
+            tracker.finishedFile()
+            return true
+        }
+        let job = FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: relative, display: display(relative))
+        let restorer = restorer
+        group.addTask { await restorer.restore(job) }
+        filesInFlight += 1
+        return true
+    }
+
+    /// Applies directories' metadata, deepest first (they were created parents first).
+    private func finishDirectories() {
+        for (relative, entry) in finishing.reversed() {
+            let fd: CInt
+            if relative.isEmpty {
+                fd = rootFD
+            } else {
+                switch SystemCalls.openDirectory(in: rootFD, relative) {
+                case let .failure(error):
+                    fail(relative, "cannot open the directory to set its metadata: \(error)", Self.code(error))
+                    continue
+                case let .success(opened):
+                    fd = opened
+                }
+            }
+            record(metadata.apply(entry, to: fd, display: display(relative)), relative)
+            if fd != rootFD { SystemCalls.close(fd) }
+        }
+    }
+
+    // MARK: - Reporting
+
+    private func make(_ relative: [UInt8], _ error: Errno?) -> Bool {
+        guard let error else { return true }
+        fail(relative, "cannot create: \(error)", Self.code(error))
+        return false
+    }
+
+    private func record(_ outcome: FileRestorer.Outcome) {
+        switch outcome {
+        case let .written(bytes, verified, warnings):
+            report.files += 1
+            report.bytes += bytes
+            if verified { report.verifiedFiles += 1 }
+            report.warnings += warnings
+        case let .failed(failure, warnings):
+            report.failures.append(failure)
+            report.warnings += warnings
+        }
+    }
+
+    private func record(_ outcome: MetadataWriter.Outcome, _ relative: [UInt8]) {
+        report.warnings += outcome.warnings
+        if let message = outcome.failure { fail(relative, message, .unavailable) }
+    }
+
+    private func fail(_ relative: [UInt8], _ message: String, _ code: BasinError.Code) {
+        report.failures.append(.init(path: display(relative), message: message, code: code))
+    }
+
+    /// The path of an entry in the target, as given (absolute or relative to the working directory).
+    private func fullPath(_ relative: [UInt8]) -> [UInt8] {
+        if relative.isEmpty { return target }
+        return target.last == UInt8(ascii: "/") ? target + relative : target + [UInt8(ascii: "/")] + relative
+    }
+
+    private func display(_ relative: [UInt8]) -> String { Tree.display(fullPath(relative)) }
+
+    private static func code(_ error: Errno) -> BasinError.Code {
+        error == .noSpace ? .noSpace : .unavailable
+    }
+}
