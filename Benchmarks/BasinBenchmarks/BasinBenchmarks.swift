@@ -5,4 +5,5 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("noop") { benchmark in
         blackHole(BasinCoreVersion.string)
     }
+    blake3Benchmarks()
 }
