@@ -42,10 +42,6 @@ import Testing
         (0..<length).map { UInt8($0 % 251) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
     static func bytes(hex: String) -> [UInt8] {
         let utf8 = Array(hex.utf8)
         return stride(from: 0, to: utf8.count, by: 2).map { UInt8(String(decoding: utf8[$0...$0 + 1], as: UTF8.self), radix: 16)! }
