@@ -8,7 +8,13 @@ Outputs (committed; rerun after editing this script):
 
 Rounds are unrolled and the message permutation is applied by renaming variables, so the
 generated code has no shuffles of the message words. Rotations are written
-`(x &>> n) | (x &<< (32 - n))`, which LLVM turns into one `vprold` with AVX-512.
+`(x &>> n) | (x &<< (32 &- n))`, which LLVM turns into one `vprold` with AVX-512.
+
+Swift's SIMD `^`, `|` and shifts are element loops that LLVM's SLP vectorizer must rebuild.
+Inlined into the kernels (next to the transposes and the per-lane counters) the compression
+came out partly scalar (`rol` on single lanes, 2.4 GB/s); as a function of its own, called
+once per block, it is fully vectorized (224 `vprold`) and runs at about 5 GB/s. Check with
+`objdump -d` after changing anything here.
 """
 import os
 
@@ -28,21 +34,17 @@ def schedule():
     return rounds
 
 
-def rotr(x, n):
-    return f"({x} &>> {n}) | ({x} &<< {32 - n})"
-
-
 def g(a, b, c, d, mx, my, ind):
     v = lambda i: f"v{i}"
     return [
         f"{ind}{v(a)} = {v(a)} &+ {v(b)} &+ m{mx}",
-        f"{ind}{v(d)} ^= {v(a)}; {v(d)} = {rotr(v(d), 16)}",
+        f"{ind}{v(d)} = rotr({v(d)} ^ {v(a)}, 16)",
         f"{ind}{v(c)} = {v(c)} &+ {v(d)}",
-        f"{ind}{v(b)} ^= {v(c)}; {v(b)} = {rotr(v(b), 12)}",
+        f"{ind}{v(b)} = rotr({v(b)} ^ {v(c)}, 12)",
         f"{ind}{v(a)} = {v(a)} &+ {v(b)} &+ m{my}",
-        f"{ind}{v(d)} ^= {v(a)}; {v(d)} = {rotr(v(d), 8)}",
+        f"{ind}{v(d)} = rotr({v(d)} ^ {v(a)}, 8)",
         f"{ind}{v(c)} = {v(c)} &+ {v(d)}",
-        f"{ind}{v(b)} ^= {v(c)}; {v(b)} = {rotr(v(b), 7)}",
+        f"{ind}{v(b)} = rotr({v(b)} ^ {v(c)}, 7)",
     ]
 
 
@@ -104,12 +106,28 @@ def load_rows(lanes, ind, offset):
 
 
 def store_cvs(lanes, ind, index):
+    """Transposes the 8 chaining-value vectors back to one row of 8 words per lane, then
+    stores each row. Staying in vectors matters: extracting lanes one by one lets LLVM
+    scalarize the whole compression back through its operations."""
+    stages = lanes.bit_length() - 1  # log2(lanes)
+    vectors = [f"h{i}" for i in range(8)]
     lines = []
-    for l in range(lanes):
-        words = ", ".join(f"h{i}[{l}]" for i in range(8))
-        lines.append(f"{ind}if {l} < laneCount {{")
-        lines.append(f"{ind}    output.storeBytes(of: SIMD8<UInt32>({words}), toByteOffset: {index(l)} &* 32, as: SIMD8<UInt32>.self)")
-        lines.append(f"{ind}}}")
+    for stage in range(stages):
+        out = [f"o{stage}_{i}" for i in range(8)]
+        for j in range(4):
+            pair = f"SIMD{2 * lanes}<UInt32>(lowHalf: {vectors[2 * j]}, highHalf: {vectors[2 * j + 1]})"
+            lines.append(f"{ind}let q{stage}_{j} = {pair}")
+            lines.append(f"{ind}let {out[j]} = q{stage}_{j}.evenHalf, {out[4 + j]} = q{stage}_{j}.oddHalf")
+        vectors = out
+    # Vector k now holds the rows of lanes (lanes / 8) * k ..< (lanes / 8) * (k + 1).
+    per = lanes // 8
+    for k in range(8):
+        for r in range(per):
+            l = per * k + r
+            row = vectors[k] if per == 1 else f"{vectors[k]}.{'lowHalf' if r == 0 else 'highHalf'}"
+            lines.append(f"{ind}if {l} < laneCount {{")
+            lines.append(f"{ind}    output.storeBytes(of: {row}, toByteOffset: {index(l)} &* 32, as: SIMD8<UInt32>.self)")
+            lines.append(f"{ind}}}")
     return lines
 
 
@@ -221,8 +239,12 @@ public enum {name} {{
     out.append(f"""
     typealias V = {V}
 
-    /// One BLAKE3 compression in every lane; `h` becomes the new chaining values.
     @inline(__always)
+    static func rotr(_ x: V, _ n: UInt32) -> V {{ (x &>> n) | (x &<< (32 &- n)) }}
+
+    /// One BLAKE3 compression in every lane; `h` becomes the new chaining values. Not
+    /// inlined on purpose (see scripts/gen-blake3-kernels.py).
+    @inline(never)
     static func compress(
         {hs},
         {ms},
@@ -257,6 +279,10 @@ enum BLAKE3Compression {
         chainingValue: SIMD8<UInt32>, block: SIMD16<UInt32>, counter: UInt64,
         blockLength: UInt32, flags: UInt32
     ) -> SIMD16<UInt32> {"""]
+    rot = """
+    @inline(__always)
+    static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
+"""
     for i in range(8):
         out.append(f"        let h{i} = chainingValue[{i}]")
     for i in range(16):
@@ -270,6 +296,7 @@ enum BLAKE3Compression {
     out.append(f"        return SIMD16({lo},")
     out.append(f"                      {hi})")
     out.append("    }")
+    out.append(rot)
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -2,10 +2,9 @@ import Benchmark
 import BasinCore
 
 let benchmarks: @Sendable () -> Void = {
-    registerBackendBenchmarks()
-    Benchmark("noop") { benchmark in
-        blackHole(BasinCoreVersion.string)
-    }
+    registerBLAKE3Benchmarks()
     registerCoreBenchmarks()
+    registerBackendBenchmarks()
+    registerIndexBenchmarks()
     registerStoreBenchmarks()
 }

@@ -154,29 +154,53 @@ public enum BLAKE3AVX2Kernel {
                 compress(&h0, &h1, &h2, &h3, &h4, &h5, &h6, &h7, m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15, counterLow: counterLow, counterHigh: counterHigh,
                          blockLength: V(repeating: 64), flags: V(repeating: blockFlags))
             }
+            let q0_0 = SIMD16<UInt32>(lowHalf: h0, highHalf: h1)
+            let o0_0 = q0_0.evenHalf, o0_4 = q0_0.oddHalf
+            let q0_1 = SIMD16<UInt32>(lowHalf: h2, highHalf: h3)
+            let o0_1 = q0_1.evenHalf, o0_5 = q0_1.oddHalf
+            let q0_2 = SIMD16<UInt32>(lowHalf: h4, highHalf: h5)
+            let o0_2 = q0_2.evenHalf, o0_6 = q0_2.oddHalf
+            let q0_3 = SIMD16<UInt32>(lowHalf: h6, highHalf: h7)
+            let o0_3 = q0_3.evenHalf, o0_7 = q0_3.oddHalf
+            let q1_0 = SIMD16<UInt32>(lowHalf: o0_0, highHalf: o0_1)
+            let o1_0 = q1_0.evenHalf, o1_4 = q1_0.oddHalf
+            let q1_1 = SIMD16<UInt32>(lowHalf: o0_2, highHalf: o0_3)
+            let o1_1 = q1_1.evenHalf, o1_5 = q1_1.oddHalf
+            let q1_2 = SIMD16<UInt32>(lowHalf: o0_4, highHalf: o0_5)
+            let o1_2 = q1_2.evenHalf, o1_6 = q1_2.oddHalf
+            let q1_3 = SIMD16<UInt32>(lowHalf: o0_6, highHalf: o0_7)
+            let o1_3 = q1_3.evenHalf, o1_7 = q1_3.oddHalf
+            let q2_0 = SIMD16<UInt32>(lowHalf: o1_0, highHalf: o1_1)
+            let o2_0 = q2_0.evenHalf, o2_4 = q2_0.oddHalf
+            let q2_1 = SIMD16<UInt32>(lowHalf: o1_2, highHalf: o1_3)
+            let o2_1 = q2_1.evenHalf, o2_5 = q2_1.oddHalf
+            let q2_2 = SIMD16<UInt32>(lowHalf: o1_4, highHalf: o1_5)
+            let o2_2 = q2_2.evenHalf, o2_6 = q2_2.oddHalf
+            let q2_3 = SIMD16<UInt32>(lowHalf: o1_6, highHalf: o1_7)
+            let o2_3 = q2_3.evenHalf, o2_7 = q2_3.oddHalf
             if 0 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[0], h1[0], h2[0], h3[0], h4[0], h5[0], h6[0], h7[0]), toByteOffset: c0 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_0, toByteOffset: c0 &* 32, as: SIMD8<UInt32>.self)
             }
             if 1 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[1], h1[1], h2[1], h3[1], h4[1], h5[1], h6[1], h7[1]), toByteOffset: c1 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_1, toByteOffset: c1 &* 32, as: SIMD8<UInt32>.self)
             }
             if 2 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[2], h1[2], h2[2], h3[2], h4[2], h5[2], h6[2], h7[2]), toByteOffset: c2 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_2, toByteOffset: c2 &* 32, as: SIMD8<UInt32>.self)
             }
             if 3 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[3], h1[3], h2[3], h3[3], h4[3], h5[3], h6[3], h7[3]), toByteOffset: c3 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_3, toByteOffset: c3 &* 32, as: SIMD8<UInt32>.self)
             }
             if 4 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[4], h1[4], h2[4], h3[4], h4[4], h5[4], h6[4], h7[4]), toByteOffset: c4 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_4, toByteOffset: c4 &* 32, as: SIMD8<UInt32>.self)
             }
             if 5 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[5], h1[5], h2[5], h3[5], h4[5], h5[5], h6[5], h7[5]), toByteOffset: c5 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_5, toByteOffset: c5 &* 32, as: SIMD8<UInt32>.self)
             }
             if 6 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[6], h1[6], h2[6], h3[6], h4[6], h5[6], h6[6], h7[6]), toByteOffset: c6 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_6, toByteOffset: c6 &* 32, as: SIMD8<UInt32>.self)
             }
             if 7 < laneCount {
-                output.storeBytes(of: SIMD8<UInt32>(h0[7], h1[7], h2[7], h3[7], h4[7], h5[7], h6[7], h7[7]), toByteOffset: c7 &* 32, as: SIMD8<UInt32>.self)
+                output.storeBytes(of: o2_7, toByteOffset: c7 &* 32, as: SIMD8<UInt32>.self)
             }
         }
         #else
@@ -299,29 +323,53 @@ public enum BLAKE3AVX2Kernel {
         var h7 = V(repeating: key[7])
         compress(&h0, &h1, &h2, &h3, &h4, &h5, &h6, &h7, m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15, counterLow: V(repeating: 0), counterHigh: V(repeating: 0),
                  blockLength: V(repeating: 64), flags: V(repeating: flags | 4))
+        let q0_0 = SIMD16<UInt32>(lowHalf: h0, highHalf: h1)
+        let o0_0 = q0_0.evenHalf, o0_4 = q0_0.oddHalf
+        let q0_1 = SIMD16<UInt32>(lowHalf: h2, highHalf: h3)
+        let o0_1 = q0_1.evenHalf, o0_5 = q0_1.oddHalf
+        let q0_2 = SIMD16<UInt32>(lowHalf: h4, highHalf: h5)
+        let o0_2 = q0_2.evenHalf, o0_6 = q0_2.oddHalf
+        let q0_3 = SIMD16<UInt32>(lowHalf: h6, highHalf: h7)
+        let o0_3 = q0_3.evenHalf, o0_7 = q0_3.oddHalf
+        let q1_0 = SIMD16<UInt32>(lowHalf: o0_0, highHalf: o0_1)
+        let o1_0 = q1_0.evenHalf, o1_4 = q1_0.oddHalf
+        let q1_1 = SIMD16<UInt32>(lowHalf: o0_2, highHalf: o0_3)
+        let o1_1 = q1_1.evenHalf, o1_5 = q1_1.oddHalf
+        let q1_2 = SIMD16<UInt32>(lowHalf: o0_4, highHalf: o0_5)
+        let o1_2 = q1_2.evenHalf, o1_6 = q1_2.oddHalf
+        let q1_3 = SIMD16<UInt32>(lowHalf: o0_6, highHalf: o0_7)
+        let o1_3 = q1_3.evenHalf, o1_7 = q1_3.oddHalf
+        let q2_0 = SIMD16<UInt32>(lowHalf: o1_0, highHalf: o1_1)
+        let o2_0 = q2_0.evenHalf, o2_4 = q2_0.oddHalf
+        let q2_1 = SIMD16<UInt32>(lowHalf: o1_2, highHalf: o1_3)
+        let o2_1 = q2_1.evenHalf, o2_5 = q2_1.oddHalf
+        let q2_2 = SIMD16<UInt32>(lowHalf: o1_4, highHalf: o1_5)
+        let o2_2 = q2_2.evenHalf, o2_6 = q2_2.oddHalf
+        let q2_3 = SIMD16<UInt32>(lowHalf: o1_6, highHalf: o1_7)
+        let o2_3 = q2_3.evenHalf, o2_7 = q2_3.oddHalf
         if 0 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[0], h1[0], h2[0], h3[0], h4[0], h5[0], h6[0], h7[0]), toByteOffset: 0 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_0, toByteOffset: 0 &* 32, as: SIMD8<UInt32>.self)
         }
         if 1 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[1], h1[1], h2[1], h3[1], h4[1], h5[1], h6[1], h7[1]), toByteOffset: 1 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_1, toByteOffset: 1 &* 32, as: SIMD8<UInt32>.self)
         }
         if 2 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[2], h1[2], h2[2], h3[2], h4[2], h5[2], h6[2], h7[2]), toByteOffset: 2 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_2, toByteOffset: 2 &* 32, as: SIMD8<UInt32>.self)
         }
         if 3 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[3], h1[3], h2[3], h3[3], h4[3], h5[3], h6[3], h7[3]), toByteOffset: 3 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_3, toByteOffset: 3 &* 32, as: SIMD8<UInt32>.self)
         }
         if 4 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[4], h1[4], h2[4], h3[4], h4[4], h5[4], h6[4], h7[4]), toByteOffset: 4 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_4, toByteOffset: 4 &* 32, as: SIMD8<UInt32>.self)
         }
         if 5 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[5], h1[5], h2[5], h3[5], h4[5], h5[5], h6[5], h7[5]), toByteOffset: 5 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_5, toByteOffset: 5 &* 32, as: SIMD8<UInt32>.self)
         }
         if 6 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[6], h1[6], h2[6], h3[6], h4[6], h5[6], h6[6], h7[6]), toByteOffset: 6 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_6, toByteOffset: 6 &* 32, as: SIMD8<UInt32>.self)
         }
         if 7 < laneCount {
-            output.storeBytes(of: SIMD8<UInt32>(h0[7], h1[7], h2[7], h3[7], h4[7], h5[7], h6[7], h7[7]), toByteOffset: 7 &* 32, as: SIMD8<UInt32>.self)
+            output.storeBytes(of: o2_7, toByteOffset: 7 &* 32, as: SIMD8<UInt32>.self)
         }
         #else
         preconditionFailure("BLAKE3AVX2Kernel was compiled without its ISA flags")
@@ -330,8 +378,12 @@ public enum BLAKE3AVX2Kernel {
 
     typealias V = SIMD8<UInt32>
 
-    /// One BLAKE3 compression in every lane; `h` becomes the new chaining values.
     @inline(__always)
+    static func rotr(_ x: V, _ n: UInt32) -> V { (x &>> n) | (x &<< (32 &- n)) }
+
+    /// One BLAKE3 compression in every lane; `h` becomes the new chaining values. Not
+    /// inlined on purpose (see scripts/gen-blake3-kernels.py).
+    @inline(never)
     static func compress(
         _ h0: inout V, _ h1: inout V, _ h2: inout V, _ h3: inout V, _ h4: inout V, _ h5: inout V, _ h6: inout V, _ h7: inout V,
         _ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V, _ m6: V, _ m7: V, _ m8: V, _ m9: V, _ m10: V, _ m11: V, _ m12: V, _ m13: V, _ m14: V, _ m15: V,
@@ -355,459 +407,459 @@ public enum BLAKE3AVX2Kernel {
         var v15 = flags
         // round 1
         v0 = v0 &+ v4 &+ m0
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m1
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m2
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m3
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m4
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m5
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m6
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m7
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m8
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m9
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m10
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m11
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m12
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m13
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m14
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m15
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 2
         v0 = v0 &+ v4 &+ m2
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m6
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m3
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m10
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m7
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m0
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m4
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m13
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m1
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m11
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m12
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m5
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m9
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m14
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m15
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m8
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 3
         v0 = v0 &+ v4 &+ m3
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m4
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m10
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m12
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m13
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m2
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m7
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m14
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m6
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m5
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m9
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m0
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m11
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m15
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m8
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m1
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 4
         v0 = v0 &+ v4 &+ m10
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m7
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m12
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m9
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m14
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m3
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m13
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m15
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m4
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m0
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m11
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m2
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m5
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m8
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m1
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m6
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 5
         v0 = v0 &+ v4 &+ m12
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m13
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m9
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m11
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m15
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m10
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m14
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m8
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m7
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m2
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m5
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m3
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m0
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m1
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m6
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m4
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 6
         v0 = v0 &+ v4 &+ m9
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m14
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m11
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m5
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m8
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m12
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m15
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m1
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m13
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m3
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m0
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m10
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m2
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m6
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m4
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m7
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         // round 7
         v0 = v0 &+ v4 &+ m11
-        v12 ^= v0; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v0, 16)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v8, 12)
         v0 = v0 &+ v4 &+ m15
-        v12 ^= v0; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v0, 8)
         v8 = v8 &+ v12
-        v4 ^= v8; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v8, 7)
         v1 = v1 &+ v5 &+ m5
-        v13 ^= v1; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v1, 16)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v9, 12)
         v1 = v1 &+ v5 &+ m0
-        v13 ^= v1; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v1, 8)
         v9 = v9 &+ v13
-        v5 ^= v9; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v9, 7)
         v2 = v2 &+ v6 &+ m1
-        v14 ^= v2; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v2, 16)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v10, 12)
         v2 = v2 &+ v6 &+ m9
-        v14 ^= v2; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v2, 8)
         v10 = v10 &+ v14
-        v6 ^= v10; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v10, 7)
         v3 = v3 &+ v7 &+ m8
-        v15 ^= v3; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v3, 16)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v11, 12)
         v3 = v3 &+ v7 &+ m6
-        v15 ^= v3; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v3, 8)
         v11 = v11 &+ v15
-        v7 ^= v11; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v11, 7)
         v0 = v0 &+ v5 &+ m14
-        v15 ^= v0; v15 = (v15 &>> 16) | (v15 &<< 16)
+        v15 = rotr(v15 ^ v0, 16)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 12) | (v5 &<< 20)
+        v5 = rotr(v5 ^ v10, 12)
         v0 = v0 &+ v5 &+ m10
-        v15 ^= v0; v15 = (v15 &>> 8) | (v15 &<< 24)
+        v15 = rotr(v15 ^ v0, 8)
         v10 = v10 &+ v15
-        v5 ^= v10; v5 = (v5 &>> 7) | (v5 &<< 25)
+        v5 = rotr(v5 ^ v10, 7)
         v1 = v1 &+ v6 &+ m2
-        v12 ^= v1; v12 = (v12 &>> 16) | (v12 &<< 16)
+        v12 = rotr(v12 ^ v1, 16)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 12) | (v6 &<< 20)
+        v6 = rotr(v6 ^ v11, 12)
         v1 = v1 &+ v6 &+ m12
-        v12 ^= v1; v12 = (v12 &>> 8) | (v12 &<< 24)
+        v12 = rotr(v12 ^ v1, 8)
         v11 = v11 &+ v12
-        v6 ^= v11; v6 = (v6 &>> 7) | (v6 &<< 25)
+        v6 = rotr(v6 ^ v11, 7)
         v2 = v2 &+ v7 &+ m3
-        v13 ^= v2; v13 = (v13 &>> 16) | (v13 &<< 16)
+        v13 = rotr(v13 ^ v2, 16)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 12) | (v7 &<< 20)
+        v7 = rotr(v7 ^ v8, 12)
         v2 = v2 &+ v7 &+ m4
-        v13 ^= v2; v13 = (v13 &>> 8) | (v13 &<< 24)
+        v13 = rotr(v13 ^ v2, 8)
         v8 = v8 &+ v13
-        v7 ^= v8; v7 = (v7 &>> 7) | (v7 &<< 25)
+        v7 = rotr(v7 ^ v8, 7)
         v3 = v3 &+ v4 &+ m7
-        v14 ^= v3; v14 = (v14 &>> 16) | (v14 &<< 16)
+        v14 = rotr(v14 ^ v3, 16)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 12) | (v4 &<< 20)
+        v4 = rotr(v4 ^ v9, 12)
         v3 = v3 &+ v4 &+ m13
-        v14 ^= v3; v14 = (v14 &>> 8) | (v14 &<< 24)
+        v14 = rotr(v14 ^ v3, 8)
         v9 = v9 &+ v14
-        v4 ^= v9; v4 = (v4 &>> 7) | (v4 &<< 25)
+        v4 = rotr(v4 ^ v9, 7)
         h0 = v0 ^ v8
         h1 = v1 ^ v9
         h2 = v2 ^ v10

@@ -101,7 +101,7 @@ struct HashCommand: ParsableCommand {
 
     /// Exactly 32 bytes from standard input, as b3sum reads its key.
     private static func readKey() throws -> [UInt8] {
-        let key = try InputFile.standardInput.readPrefix( BLAKE3.keyByteCount + 1)
+        let key = try InputFile.standardInput.readPrefix(BLAKE3.keyByteCount + 1)
         guard key.count == BLAKE3.keyByteCount else { throw InputError.badKeyLength(key.count) }
         return key
     }

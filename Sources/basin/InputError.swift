@@ -7,11 +7,14 @@ import Darwin
 #endif
 import BasinCore
 
-/// Why an input could not be hashed.
+/// Why an input could not be hashed, worded as b3sum words it (OS errors end in
+/// "(os error N)", as Rust prints them).
 enum InputError: Error, CustomStringConvertible {
     /// A system call failed with `errno`.
     case system(Int32)
+    /// `-` names standard input, which holds the key in keyed mode.
     case stdinInKeyedMode
+    /// Standard input held this many bytes instead of a 32-byte key (counted up to 33).
     case badKeyLength(Int)
 
     var description: String {

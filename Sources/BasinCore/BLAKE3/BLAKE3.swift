@@ -5,7 +5,7 @@
 public enum BLAKE3 {
     /// Bytes of a default-length output.
     public static let outputByteCount = 32
-    /// Bytes of a key for ``keyedHash(key:_:)-(_,[UInt8])``.
+    /// Bytes of a key for `keyedHash(key:_:)`.
     public static let keyByteCount = 32
     /// Bytes of a chunk, the leaves of BLAKE3's tree.
     static let chunkByteCount = 1024
@@ -37,7 +37,7 @@ public enum BLAKE3 {
         hash(bytes, threads: 1)
     }
 
-    /// Hashes `bytes` on up to `threads` threads, with the same result as ``hash(_:)-(UnsafeRawBufferPointer)``.
+    /// Hashes `bytes` on up to `threads` threads, with the same result as `hash(_:)`.
     ///
     /// The tree is split the way the reference's Rayon mode splits it: each complete subtree is
     /// cut in halves down to pieces of at least 256 KiB, hashed in parallel, and the halves'
@@ -50,7 +50,7 @@ public enum BLAKE3 {
         bytes.withUnsafeBytes { hash($0, threads: threads) }
     }
 
-    /// Hashes `bytes` on up to `threads` threads, with the same result as ``hash(_:)-(UnsafeRawBufferPointer)``.
+    /// Hashes `bytes` on up to `threads` threads, with the same result as `hash(_:)`.
     /// - Parameters:
     ///   - bytes: the input.
     ///   - threads: the most threads to use; values below 1 mean 1.

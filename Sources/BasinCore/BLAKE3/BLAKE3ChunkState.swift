@@ -31,20 +31,15 @@ struct BLAKE3ChunkState: Sendable {
                 compressPendingBlock()
             }
             let take = min(BLAKE3.blockByteCount - blockLength, bytes.count - offset)
-            withUnsafeMutableBytes(of: &block) { pending in
-                // SAFETY: blockLength + take <= 64 == pending.count, offset + take <= bytes.count,
-                // and take > 0 so bytes.baseAddress is not nil.
-                (pending.baseAddress! + blockLength).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
-            }
+            BLAKE3Words.copy(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]), into: &block, at: blockLength)
             blockLength += take
             offset += take
         }
     }
 
     private mutating func compressPendingBlock() {
-        let words = unsafeBitCast(block, to: SIMD16<UInt32>.self)
         chainingValue = BLAKE3Compression.compress(
-            chainingValue: chainingValue, block: Self.littleEndian(words), counter: chunkCounter,
+            chainingValue: chainingValue, block: blockWords, counter: chunkCounter,
             blockLength: UInt32(BLAKE3.blockByteCount), flags: flags | startFlag
         ).lowHalf
         blocksCompressed += 1
@@ -54,19 +49,12 @@ struct BLAKE3ChunkState: Sendable {
 
     /// The chunk's last compression, left for the caller to finish as a child or as the root.
     func output() -> BLAKE3Output {
-        let words = unsafeBitCast(block, to: SIMD16<UInt32>.self)
-        return BLAKE3Output(chainingValueIn: chainingValue, block: Self.littleEndian(words),
-                            counter: chunkCounter, blockLength: UInt32(blockLength),
-                            flags: flags | startFlag | BLAKE3.chunkEnd)
+        BLAKE3Output(chainingValueIn: chainingValue, block: blockWords, counter: chunkCounter,
+                     blockLength: UInt32(blockLength), flags: flags | startFlag | BLAKE3.chunkEnd)
     }
 
-    private static func littleEndian(_ words: SIMD16<UInt32>) -> SIMD16<UInt32> {
-        #if _endian(big)
-        var words = words
-        for index in words.indices { words[index] = words[index].byteSwapped }
-        return words
-        #else
-        return words
-        #endif
+    /// The pending block as message words.
+    private var blockWords: SIMD16<UInt32> {
+        BLAKE3Words.littleEndian(unsafeBitCast(block, to: SIMD16<UInt32>.self))
     }
 }

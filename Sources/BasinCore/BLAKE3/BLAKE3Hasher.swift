@@ -59,11 +59,12 @@ public struct BLAKE3Hasher: Sendable {
     }
 
     /// Absorbs `bytes`, hashing large aligned subtrees of it on up to `threads` threads. The
-    /// result is the same as with ``update(_:)-(UnsafeRawBufferPointer)``.
+    /// result is the same as with `update(_:)`.
     /// - Parameters:
     ///   - bytes: the next input bytes.
     ///   - threads: the most threads to use; values below 1 mean 1.
     public mutating func update(_ bytes: UnsafeRawBufferPointer, threads: Int) {
+        // SAFETY: `bytes` is only read, during this call, through bounds-checked slices.
         let chunkBytes = BLAKE3.chunkByteCount
         var rest = bytes
         if chunk.count > 0 {

@@ -1,6 +1,7 @@
 import BLAKE3AVX2
 import BLAKE3AVX512
 import Dispatch
+import Synchronization
 
 // Pointer-level tree hashing: whole chunks and parents through the selected kernel, complete
 // subtrees reduced in a scratch buffer, and the parallel split of large subtrees.
@@ -181,8 +182,10 @@ extension BLAKE3Kernel {
     }
 
     /// The chaining values of the two halves of a complete subtree, hashed on up to `threads`
-    /// threads: the subtree is cut into equal power-of-two pieces, spread over the threads,
-    /// and the pieces' chaining values are joined by parent nodes.
+    /// threads: the subtree is cut into equal power-of-two pieces (up to 16 per thread, none
+    /// under 256 KiB), which the threads take one at a time, so a thread slowed down by other
+    /// work on the machine takes fewer; the pieces' chaining values are then joined by parent
+    /// nodes.
     /// - Parameters:
     ///   - input: 1024 × 2^k bytes, k >= 1.
     ///   - counter: chunk counter of its first chunk, a multiple of 2^k.
@@ -192,14 +195,21 @@ extension BLAKE3Kernel {
     ) -> (SIMD8<UInt32>, SIMD8<UInt32>) {
         let chunks = input.count / BLAKE3.chunkByteCount
         var pieces = 2
-        while threads > 1 && pieces < 4 * threads && chunks / (2 * pieces) >= Self.minimumPieceChunks {
+        while threads > 1 && pieces < 16 * threads && chunks / (2 * pieces) >= Self.minimumPieceChunks {
             pieces *= 2
         }
         let job = PieceJob(kernel: self, input: input, pieces: pieces, counter: counter, key: key, flags: flags)
         let workers = chunks / pieces >= Self.minimumPieceChunks ? min(threads, pieces) : 1
         return withUnsafeTemporaryAllocation(byteCount: 32 * pieces, alignment: 64) { cvs in
             let output = PieceOutput(cvs: cvs)
-            if workers > 1 {
+            if workers > 1, #available(macOS 15, *) {
+                let nextPiece = Atomic<Int>(0)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while case let piece = nextPiece.wrappingAdd(1, ordering: .relaxed).oldValue, piece < job.pieces {
+                        job.hash(piece, into: output)
+                    }
+                }
+            } else if workers > 1 {
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     for piece in stride(from: worker, to: job.pieces, by: workers) { job.hash(piece, into: output) }
                 }
@@ -237,7 +247,8 @@ private struct PieceJob: @unchecked Sendable {
 /// Where the pieces' chaining values go: 32 bytes per piece.
 private struct PieceOutput: @unchecked Sendable {
     // SAFETY: @unchecked because workers write through the pointer concurrently: each piece
-    // index is handled by exactly one worker and writes only its own 32 bytes, and the buffer
-    // outlives concurrentPerform, which returns only after every worker has finished.
+    // index is taken by exactly one worker (an atomic counter or a fixed stride hands it out)
+    // and writes only its own 32 bytes, and the buffer outlives concurrentPerform, which
+    // returns only after every worker has finished.
     let cvs: UnsafeMutableRawBufferPointer
 }

@@ -6,11 +6,30 @@ enum BLAKE3Words {
     @inline(__always)
     static func loadBlock(_ pointer: UnsafeRawPointer) -> SIMD16<UInt32> {
         // SAFETY: the caller provides 64 readable bytes; loadUnaligned needs no alignment.
-        var words = pointer.loadUnaligned(as: SIMD16<UInt32>.self)
+        littleEndian(pointer.loadUnaligned(as: SIMD16<UInt32>.self))
+    }
+
+    /// Swaps each word's bytes on big-endian hosts: turns words loaded from little-endian
+    /// bytes into values, and values into words to store as little-endian bytes.
+    @inline(__always)
+    static func littleEndian(_ words: SIMD16<UInt32>) -> SIMD16<UInt32> {
         #if _endian(big)
+        var words = words
         for index in words.indices { words[index] = words[index].byteSwapped }
         #endif
         return words
+    }
+
+    /// Copies `source` into `block` starting at byte `offset`.
+    /// - Parameters:
+    ///   - offset: with `offset + source.count <= 64` (a precondition).
+    static func copy(_ source: UnsafeRawBufferPointer, into block: inout SIMD64<UInt8>, at offset: Int) {
+        precondition(offset >= 0 && offset + source.count <= 64, "block overflow")
+        guard let start = source.baseAddress else { return }
+        withUnsafeMutableBytes(of: &block) { destination in
+            // SAFETY: checked above: the `source.count` bytes at `offset` lie inside the 64-byte block.
+            (destination.baseAddress! + offset).copyMemory(from: start, byteCount: source.count)
+        }
     }
 
     /// The 8 words of a 32-byte key.
@@ -29,11 +48,7 @@ enum BLAKE3Words {
     /// The little-endian bytes of `words`, as a 64-byte vector.
     @inline(__always)
     static func littleEndianBytes(_ words: SIMD16<UInt32>) -> SIMD64<UInt8> {
-        var words = words
-        #if _endian(big)
-        for index in words.indices { words[index] = words[index].byteSwapped }
-        #endif
-        return unsafeBitCast(words, to: SIMD64<UInt8>.self)
+        unsafeBitCast(littleEndian(words), to: SIMD64<UInt8>.self)
     }
 
     /// The 32 little-endian bytes of a chaining value.
