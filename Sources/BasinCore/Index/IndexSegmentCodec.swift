@@ -48,9 +48,7 @@ public enum IndexSegmentCodec {
         let unique = sortedUnique(entries)
         let encoder = try IndexSegmentStreamEncoder(entryCount: unique.count, strata: strata)
         for entry in unique { try encoder.append(entry) }
-        var bytes = encoder.takePending()
-        bytes += try encoder.finish()
-        return bytes
+        return try encoder.finish()
     }
 
     /// Validates the header and size of a segment held in memory (not its trailer checksum).
