@@ -15,9 +15,11 @@ let simdFlags: [String: [String]] = portable ? [:] : [
 let simdFlags: [String: [String]] = [:]
 #endif
 
+// The kernels are optimized in debug builds too: unoptimized SIMD code runs ~1000× slower,
+// which would make tests on megabytes of input crawl.
 func kernelSettings(_ name: String) -> [SwiftSetting] {
     guard let flags = simdFlags[name] else { return [] }
-    return [.unsafeFlags(flags), .define("BASIN_SIMD_ENABLED")]
+    return [.unsafeFlags(flags + ["-O"]), .define("BASIN_SIMD_ENABLED")]
 }
 
 let package = Package(
@@ -26,6 +28,7 @@ let package = Package(
     products: [
         .library(name: "BasinCore", targets: ["BasinCore"]),
         .library(name: "BasinStore", targets: ["BasinStore"]),
+        .library(name: "BasinSnapshots", targets: ["BasinSnapshots"]),
         .executable(name: "basin", targets: ["basin"]),
     ],
     dependencies: [
@@ -37,6 +40,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLinuxSys"),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .target(name: "BLAKE3AVX512", swiftSettings: kernelSettings("BLAKE3AVX512")),
         .target(name: "BLAKE3AVX2", swiftSettings: kernelSettings("BLAKE3AVX2")),
@@ -56,15 +60,23 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .target(
+            name: "BasinSnapshots",
+            dependencies: [
+                "BasinCore", "BasinStore", "CLinuxSys",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinStore",
+                "BasinCore", "BasinStore", "BasinSnapshots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore"]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore"]),
         .executableTarget(
             name: "BasinBenchmarks",

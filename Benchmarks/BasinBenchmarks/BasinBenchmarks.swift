@@ -2,8 +2,11 @@ import Benchmark
 import BasinCore
 
 let benchmarks: @Sendable () -> Void = {
-    registerIndexBenchmarks()
+    registerBackendBenchmarks()
     Benchmark("noop") { benchmark in
         blackHole(BasinCoreVersion.string)
     }
+    registerCoreBenchmarks()
+    registerStoreBenchmarks()
+    registerIndexBenchmarks()
 }

@@ -6,6 +6,8 @@ public struct BasinError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case invalidArgument
         case notFound
+        /// No basin at the location given (no directory, or no config object).
+        case noRepository
         case alreadyExists
         case unavailable      // retryable: a server or the network, for now
         case corrupted

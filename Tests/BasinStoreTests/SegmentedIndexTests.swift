@@ -14,7 +14,7 @@ private struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
+enum IndexBackendKind: String, CaseIterable, CustomTestStringConvertible {
     case memory, localFiles
     var testDescription: String { rawValue }
 
@@ -54,8 +54,8 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
 }
 
 @Suite struct SegmentedIndexTests {
-    @Test(arguments: BackendKind.allCases)
-    func addedSegmentsAreFoundAfterReopening(kind: BackendKind) async throws {
+    @Test(arguments: IndexBackendKind.allCases)
+    func addedSegmentsAreFoundAfterReopening(kind: IndexBackendKind) async throws {
         let backend = try kind.make()
         var rng = SeededGenerator(state: 1)
         let index = try await SegmentedIndex.open(backend: backend)
@@ -78,8 +78,8 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         #expect(try await segmentNames(backend).allSatisfy { $0.wholeMatch(of: /index\/[0-9a-f]{16}\.seg/) != nil })
     }
 
-    @Test(arguments: BackendKind.allCases)
-    func mergeKeepsTheUnionAndRemovesItsInputs(kind: BackendKind) async throws {
+    @Test(arguments: IndexBackendKind.allCases)
+    func mergeKeepsTheUnionAndRemovesItsInputs(kind: IndexBackendKind) async throws {
         let backend = try kind.make()
         var rng = SeededGenerator(state: 2)
         let index = try await SegmentedIndex.open(backend: backend)
@@ -134,8 +134,8 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         expectLookups(index, strata.flatMap(\.entries), absent: randomKeys(100, &rng))
     }
 
-    @Test(arguments: BackendKind.allCases)
-    func unreadableSegmentsAreReportedAndTheRestServed(kind: BackendKind) async throws {
+    @Test(arguments: IndexBackendKind.allCases)
+    func unreadableSegmentsAreReportedAndTheRestServed(kind: IndexBackendKind) async throws {
         let backend = try kind.make()
         var rng = SeededGenerator(state: 4)
         let index = try await SegmentedIndex.open(backend: backend)
@@ -157,8 +157,8 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         expectLookups(reopened, good.flatMap(\.entries), absent: randomKeys(100, &rng))
     }
 
-    @Test(arguments: BackendKind.allCases)
-    func aSegmentFailingVerificationIsDroppedBeforeMerging(kind: BackendKind) async throws {
+    @Test(arguments: IndexBackendKind.allCases)
+    func aSegmentFailingVerificationIsDroppedBeforeMerging(kind: IndexBackendKind) async throws {
         let backend = try kind.make()
         var rng = SeededGenerator(state: 5)
         let index = try await SegmentedIndex.open(backend: backend)
@@ -182,8 +182,8 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         expectLookups(reopened, strata[0].entries + strata[2].entries, absent: randomKeys(100, &rng))
     }
 
-    @Test(arguments: BackendKind.allCases)
-    func rebuildReplacesEverySegment(kind: BackendKind) async throws {
+    @Test(arguments: IndexBackendKind.allCases)
+    func rebuildReplacesEverySegment(kind: IndexBackendKind) async throws {
         let backend = try kind.make()
         var rng = SeededGenerator(state: 6)
         let index = try await SegmentedIndex.open(backend: backend)

@@ -13,6 +13,10 @@ public enum CodecError: Error, Equatable, Sendable, CustomStringConvertible {
     case lengthOverflow(offset: Int, value: UInt64)
     /// A field holds a value outside its defined set.
     case invalidValue(offset: Int, field: String)
+    /// An AEAD tag did not verify: wrong key, or the bytes were altered or moved.
+    case authenticationFailed(offset: Int)
+    /// The content read does not hash to the key it was stored under.
+    case keyMismatch(offset: Int)
 
     public var description: String {
         switch self {
@@ -22,6 +26,8 @@ public enum CodecError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .checksumMismatch(offset): "checksum mismatch at byte \(offset)"
         case let .lengthOverflow(offset, value): "impossible length \(value) at byte \(offset)"
         case let .invalidValue(offset, field): "invalid \(field) at byte \(offset)"
+        case let .authenticationFailed(offset): "authentication failed for the payload at byte \(offset)"
+        case let .keyMismatch(offset): "content does not match its key at byte \(offset)"
         }
     }
 }

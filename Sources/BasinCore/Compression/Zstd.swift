@@ -1,0 +1,97 @@
+import CZstd
+
+/// One-shot zstd compression (libzstd), the "compress" half of sealing a payload.
+///
+/// Decompression treats its input as untrusted: output is bounded by the caller's `maxSize`
+/// (whatever a frame header claims), the decoder's window is capped at zstd's default limit
+/// (128 MiB), and every failure is a ``CodecError``, never a trap.
+public enum Zstd {
+    /// The level Basin uses unless configured otherwise.
+    public static let defaultLevel: Int32 = 3
+
+    /// Compresses `input` into one zstd frame (content size recorded in the header).
+    /// - Parameters:
+    ///   - input: The bytes to compress (may be empty).
+    ///   - level: A zstd level; values outside zstd's range are clamped by zstd.
+    /// - Returns: The frame.
+    /// - Throws: ``CodecError/invalidValue(offset:field:)`` if libzstd reports an error
+    ///   (not expected for valid arguments).
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(CodecError) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        guard ZSTD_isError(bound) == 0 else { throw codecError(bound, offset: 0) }
+        var result = 0
+        let frame = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            // SAFETY: `buffer` has room for `bound` bytes, which is what we tell zstd; zstd
+            // writes only a prefix and returns its length, which alone we mark initialized.
+            // `input` is valid for `input.count` bytes (nil only when empty, which zstd accepts).
+            result = ZSTD_compress(buffer.baseAddress, bound, input.baseAddress, input.count, level)
+            initialized = ZSTD_isError(result) == 0 ? result : 0
+        }
+        guard ZSTD_isError(result) == 0 else { throw codecError(result, offset: 0) }
+        return frame
+    }
+
+    /// Compresses `input` into one zstd frame.
+    /// - Parameters:
+    ///   - input: The bytes to compress (may be empty).
+    ///   - level: A zstd level.
+    /// - Returns: The frame.
+    /// - Throws: ``CodecError`` if libzstd reports an error.
+    public static func compress(_ input: [UInt8], level: Int32 = defaultLevel) throws(CodecError) -> [UInt8] {
+        try input.withUnsafeBytes { bytes in Result { () throws(CodecError) in try compress(bytes, level: level) } }.get()
+    }
+
+    /// Decompresses one or more concatenated zstd frames, refusing to produce more than `maxSize`.
+    /// - Parameters:
+    ///   - input: Untrusted bytes: whole frames and nothing else.
+    ///   - maxSize: The most bytes the result may hold (the caller's expected plain size).
+    /// - Returns: The decompressed bytes.
+    /// - Throws: ``CodecError``: `truncated` if the input ends inside a frame (or is empty),
+    ///   `badMagic` if a frame does not start with zstd's magic, `lengthOverflow` if the output
+    ///   would exceed `maxSize`, `checksumMismatch` for a failed frame checksum, `invalidValue`
+    ///   for any other corruption. Offsets are the input bytes consumed when it was detected.
+    public static func decompress(_ input: UnsafeRawBufferPointer, maxSize: Int) throws(CodecError) -> [UInt8] {
+        precondition(maxSize >= 0, "Zstd.decompress: maxSize must not be negative")
+        let declared = input.count >= 4 ? ZSTD_getFrameContentSize(input.baseAddress, input.count) : unknownContentSize
+        if declared < unknownContentSize - 1, declared > UInt64(maxSize) {
+            throw .lengthOverflow(offset: 0, value: declared)
+        }
+        // Start from the declared size when there is one (up to 64 MiB: a header is untrusted
+        // and `maxSize` may be generous); otherwise, and beyond that, grow as output appears, so
+        // garbage never makes us allocate more than twice what it actually decodes to.
+        let initialCapacity = declared < unknownContentSize - 1
+            ? Int(min(declared, 1 << 26)) : min(maxSize, max(input.count * 4, 1 << 16))
+        let decoder = try ZstdDecompressor(maxSize: maxSize)
+        let output = try decoder.decompressWhole(input, initialCapacity: initialCapacity)
+        return output
+    }
+
+    /// Decompresses one or more concatenated zstd frames, refusing to produce more than `maxSize`.
+    /// - Parameters:
+    ///   - input: Untrusted bytes: whole frames and nothing else.
+    ///   - maxSize: The most bytes the result may hold.
+    /// - Returns: The decompressed bytes.
+    /// - Throws: ``CodecError`` as the `UnsafeRawBufferPointer` overload does.
+    public static func decompress(_ input: [UInt8], maxSize: Int) throws(CodecError) -> [UInt8] {
+        try input.withUnsafeBytes { bytes in Result { () throws(CodecError) in try decompress(bytes, maxSize: maxSize) } }.get()
+    }
+
+    /// `ZSTD_CONTENTSIZE_UNKNOWN`; `ZSTD_CONTENTSIZE_ERROR` is one less. (C macros Swift cannot import.)
+    static let unknownContentSize = UInt64.max
+
+    /// Maps a libzstd error result to the codec's error.
+    /// - Parameters:
+    ///   - result: A `size_t` for which `ZSTD_isError` is true.
+    ///   - offset: Input bytes consumed when it happened.
+    ///   - frameStart: Where the frame being decoded began (where a bad magic number is).
+    static func codecError(_ result: Int, offset: Int, frameStart: Int = 0) -> CodecError {
+        let name = String(cString: ZSTD_getErrorName(result))
+        switch ZSTD_getErrorCode(result) {
+        case ZSTD_error_prefix_unknown: return .badMagic(offset: frameStart)
+        case ZSTD_error_checksum_wrong: return .checksumMismatch(offset: offset)
+        case ZSTD_error_srcSize_wrong: return .truncated(offset: offset, needed: 1)
+        case ZSTD_error_frameParameter_windowTooLarge: return .lengthOverflow(offset: frameStart, value: UInt64(offset))
+        default: return .invalidValue(offset: offset, field: "zstd frame (\(name))")
+        }
+    }
+}

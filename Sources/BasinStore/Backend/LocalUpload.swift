@@ -1,0 +1,146 @@
+import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A new object of a ``LocalBackend`` being written: a temporary file `.tmp-<random>` in the
+/// object's directory, published by `commit` with fsync, a no-replace rename and a directory
+/// fsync. Any failure removes the temporary file; so does dropping an upload never committed.
+final class LocalUpload: ObjectUpload {
+    private enum State {
+        case open(fd: CInt)
+        case committed
+        case aborted
+        case failed
+    }
+
+    let name: String
+    let path: String
+    let temporaryPath: String
+    let directoryPath: String
+    private let state: Mutex<State>
+
+    /// Creates the temporary file, and the object's missing parent directories.
+    ///
+    /// - Throws: `.invalidArgument` when a parent of the object is a file; `.noSpace`,
+    ///   `.unavailable` or `.internalError` from the file system, naming the object.
+    init(backend: LocalBackend, name: String) throws(BasinError) {
+        self.name = name
+        path = backend.localPath(of: name)
+        let segments = name.split(separator: "/")
+        directoryPath = segments.count == 1 ? backend.directory : backend.localPath(of: segments.dropLast().joined(separator: "/"))
+        var suffix = String(UInt64.random(in: .min ... .max), radix: 16)
+        suffix = String(repeating: "0", count: 16 - suffix.count) + suffix
+        temporaryPath = directoryPath + "/" + ObjectName.temporaryPrefix + suffix
+
+        let flags = O_WRONLY | O_CREAT | O_EXCL
+        var opened = FileIO.openFile(temporaryPath, flags)
+        if case .failure(.noSuchFileOrDirectory) = opened {
+            if let error = FileIO.makeDirectories(backend.directory, segments.dropLast()) {
+                if error == .notDirectory { throw Self.parentIsAFile(name, path) }
+                throw FileIO.error(error, "create the directory of", object: name, path: directoryPath)
+            }
+            opened = FileIO.openFile(temporaryPath, flags)
+        }
+        switch opened {
+        case .success(let fd): state = Mutex(.open(fd: fd))
+        case .failure(.notDirectory): throw Self.parentIsAFile(name, path)
+        case .failure(let error): throw FileIO.error(error, "create a temporary file for", object: name, path: temporaryPath)
+        }
+    }
+
+    deinit {
+        state.withLock { state in
+            if case .open(let fd) = state { discard(fd) }
+        }
+    }
+
+    func append(_ bytes: [UInt8]) async throws(BasinError) {
+        try await BlockingIO.run { () throws(BasinError) in try self.appendNow(bytes) }
+    }
+
+    func commit() async throws(BasinError) {
+        try await BlockingIO.run { () throws(BasinError) in try self.commitNow() }
+    }
+
+    func abort() async {
+        state.withLock { state in
+            guard case .open(let fd) = state else { return }
+            discard(fd)
+            state = .aborted
+        }
+    }
+
+    /// Writes `bytes` at the end of the temporary file, on the calling thread.
+    ///
+    /// - Throws: `.noSpace` (and the temporary file is gone), `.internalError`; `.invalidArgument`
+    ///   when the upload is no longer open.
+    func appendNow(_ bytes: [UInt8]) throws(BasinError) {
+        try state.withLock { (state) throws(BasinError) in
+            let fd = try openDescriptor(state)
+            let error = FileIO.writeAll(fd, bytes)
+            if error != 0 {
+                discard(fd)
+                state = .failed
+                throw FileIO.error(Errno(rawValue: error), "write", object: name, path: temporaryPath)
+            }
+        }
+    }
+
+    /// Publishes the object durably, on the calling thread: fsync the file, rename it to its
+    /// name without replacing anything, fsync the directory.
+    ///
+    /// - Throws: `.alreadyExists` when the name is taken (the temporary file is removed); any
+    ///   failure to sync or rename, never retried. A failure of the final directory fsync
+    ///   leaves the object visible but not known to be durable.
+    func commitNow() throws(BasinError) {
+        try state.withLock { (state) throws(BasinError) in
+            let fd = try openDescriptor(state)
+            if let error = FileIO.syncFile(fd) {
+                discard(fd)
+                state = .failed
+                throw FileIO.error(error, "fsync", object: name, path: temporaryPath)
+            }
+            if let error = FileIO.closeFile(fd) {
+                _ = FileIO.removeFile(temporaryPath)
+                state = .failed
+                throw FileIO.error(error, "close", object: name, path: temporaryPath)
+            }
+            if let error = FileIO.renameNoReplace(temporaryPath, path) {
+                _ = FileIO.removeFile(temporaryPath)
+                state = .failed
+                if error == .fileExists {
+                    throw BasinError(.alreadyExists, "object '\(name)' already exists at \(path)", underlying: error)
+                }
+                throw FileIO.error(error, "publish", object: name, path: path)
+            }
+            state = .committed
+            if let error = FileIO.syncDirectory(directoryPath) {
+                throw FileIO.error(error, "fsync the directory of", object: name, path: directoryPath)
+            }
+        }
+    }
+
+    private static func parentIsAFile(_ name: String, _ path: String) -> BasinError {
+        BasinError(.invalidArgument, "cannot write object '\(name)': a parent of \(path) is a file, not a directory",
+                   underlying: Errno.notDirectory)
+    }
+
+    private func openDescriptor(_ state: State) throws(BasinError) -> CInt {
+        switch state {
+        case .open(let fd): return fd
+        case .committed: throw BasinError(.invalidArgument, "upload of object '\(name)' is already committed")
+        case .aborted: throw BasinError(.invalidArgument, "upload of object '\(name)' was aborted")
+        case .failed: throw BasinError(.invalidArgument, "upload of object '\(name)' has failed")
+        }
+    }
+
+    private func discard(_ fd: CInt) {
+        FileIO.closeFile(fd)
+        _ = FileIO.removeFile(temporaryPath)
+    }
+}

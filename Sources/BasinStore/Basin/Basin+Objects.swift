@@ -1,0 +1,36 @@
+import BasinCore
+
+extension Basin {
+    /// Writes a small sealed object (a snapshot ref, a lock) under `name` in the basin.
+    /// - Throws: `.alreadyExists` if the name is taken, or the backend's error.
+    public nonisolated func writeSealedObject(_ name: String, plain: [UInt8]) async throws(BasinError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try SealedObject.seal(plain, name: name, algorithm: reader.algorithm, masterKey: reader.masterKey,
+                                          salt: SecureRandom.bytes(32))
+        } catch {
+            throw BasinError(.internalError, "could not seal \(name)", underlying: error)
+        }
+        try await backend.write(name, bytes: bytes)
+    }
+
+    /// Reads and opens the sealed object `name`.
+    /// - Throws: `.notFound`, or `.corrupted` naming the object when it fails its checks.
+    public nonisolated func readSealedObject(_ name: String) async throws(BasinError) -> [UInt8] {
+        let bytes = try await backend.read(name)
+        do {
+            return try SealedObject.open(bytes, name: name, algorithm: reader.algorithm, masterKey: reader.masterKey)
+        } catch {
+            throw BasinError(.corrupted, "object \(name) is damaged: \(error)", underlying: error)
+        }
+    }
+
+    /// Names of the objects under `prefix` in the basin (not the data lane).
+    public nonisolated func listObjects(prefix: String) async throws(BasinError) -> [ObjectInfo] {
+        try await backend.list(prefix: prefix)
+    }
+
+    public nonisolated func deleteObject(_ name: String) async throws(BasinError) {
+        try await backend.delete(name)
+    }
+}

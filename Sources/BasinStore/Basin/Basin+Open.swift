@@ -1,0 +1,162 @@
+import BasinCore
+
+/// How to create a basin.
+public struct BasinCreateOptions: Sendable {
+    public var encryption: PayloadAlgorithm = .chacha20Poly1305
+    public var compressionLevel: Int32? = 3
+    public var chunker: FastCDCParameters = .default
+    public var stratumTargetSize = 16 << 20
+    /// Lanes to place elsewhere: lane folder name → location (a path for now).
+    public var laneLocations: [String: String] = [:]
+    public var kdf: KeyFile.KDFParameters = .standard
+
+    public init() {}
+}
+
+/// Opens backends for lane locations written in a config (`--data-location PATH`).
+public typealias BackendResolver = @Sendable (_ location: String) async throws(BasinError) -> any Backend
+
+extension Basin {
+    /// Creates a new basin on `backend`, which must not hold one already.
+    ///
+    /// - Parameters:
+    ///   - password: required unless `options.encryption` is `.none`.
+    ///   - resolve: opens the backends of lanes placed elsewhere.
+    /// - Throws: `.alreadyExists` when a config is there; `.invalidArgument` for a missing password.
+    public static func create(backend: any Backend, password: String?, options: BasinCreateOptions,
+                              resolve: BackendResolver) async throws(BasinError) -> Basin {
+        if try await backend.stat(BasinConfig.objectName) != nil {
+            throw BasinError(.alreadyExists, "a basin already exists at \(backend.location)")
+        }
+        var keys: MasterKeys?
+        if options.encryption != .none {
+            guard let password, !password.isEmpty else {
+                throw BasinError(.invalidArgument, "an encrypted basin needs a password")
+            }
+            let generated = MasterKeys.random()
+            keys = generated
+            let file: KeyFile
+            do {
+                file = try KeyFile.seal(generated, password: password, parameters: options.kdf)
+            } catch {
+                throw BasinError(.internalError, "could not seal the key file", underlying: error)
+            }
+            try await backend.write(KeyFile.folder + Hex.encode(SecureRandom.bytes(8)), bytes: try encodeJSON(file.encoded))
+        }
+        let config = BasinConfig(id: Hex.encode(SecureRandom.bytes(32)), encryption: options.encryption,
+                                 compressionLevel: options.compressionLevel, chunker: options.chunker,
+                                 stratumTargetSize: options.stratumTargetSize,
+                                 lanes: options.laneLocations.mapValues { BasinConfig.LaneLocation(location: $0) })
+        let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
+        // The config goes last: a basin is there once its config is.
+        try await backend.write(BasinConfig.objectName, bytes: try encodeJSON(config.encoded))
+        let index = try await SegmentedIndex.open(backend: backend)
+        return Basin(config: config, backend: backend, dataBackend: dataBackend, keys: keys, index: index)
+    }
+
+    /// Opens the basin on `backend`.
+    ///
+    /// Brings the index up to date first: strata that no index segment covers (committed just
+    /// before a crash) are indexed from their footers, and a segment naming strata that are gone
+    /// makes the index be rebuilt from the strata (the index is only a cache).
+    /// - Throws: `.notFound` when there is no basin; `.wrongPassword`; `.incompatibleVersion`;
+    ///   `.corrupted` for a damaged config or key file.
+    public static func open(backend: any Backend, password: String?, resolve: BackendResolver) async throws(BasinError) -> Basin {
+        guard try await backend.stat(BasinConfig.objectName) != nil else {
+            throw BasinError(.noRepository, "there is no basin at \(backend.location) (no config object)")
+        }
+        let configBytes = try await backend.read(BasinConfig.objectName)
+        let config = try BasinConfig.decode(configBytes, location: backend.location)
+        var keys: MasterKeys?
+        if config.payloadAlgorithm != PayloadAlgorithm.none {
+            keys = try await unlock(backend: backend, password: password)
+        }
+        let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
+        let index = try await SegmentedIndex.open(backend: backend)
+        let basin = Basin(config: config, backend: backend, dataBackend: dataBackend, keys: keys, index: index)
+        try await basin.reconcileIndex()
+        return basin
+    }
+
+    static func unlock(backend: any Backend, password: String?) async throws(BasinError) -> MasterKeys {
+        guard let password, !password.isEmpty else {
+            throw BasinError(.wrongPassword, "the basin at \(backend.location) is encrypted: a password is needed")
+        }
+        let files = try await backend.list(prefix: KeyFile.folder).sorted { $0.name < $1.name }
+        guard !files.isEmpty else { throw BasinError(.corrupted, "the basin at \(backend.location) has no key file") }
+        for info in files {
+            let file = try KeyFile.decode(try await backend.read(info.name), name: info.name)
+            if let keys = try file.open(password: password, name: info.name) { return keys }
+        }
+        throw BasinError(.wrongPassword, "wrong password: no key file of the basin at \(backend.location) opens with it")
+    }
+
+    static func laneBackend(config: BasinConfig, main: any Backend, resolve: BackendResolver) async throws(BasinError) -> any Backend {
+        guard let location = config.lanes[Lane.data.folder]?.location else { return main }
+        return try await resolve(location)
+    }
+
+    static func encodeJSON(_ body: () throws -> [UInt8]) throws(BasinError) -> [UInt8] {
+        do {
+            return try body()
+        } catch {
+            throw BasinError(.internalError, "could not encode JSON", underlying: error)
+        }
+    }
+
+    // MARK: - Index upkeep
+
+    /// Every committed stratum of the data and meta lanes, with its size.
+    public nonisolated func listStrata() async throws(BasinError) -> [(lane: Lane, id: UInt64, size: Int)] {
+        var strata: [(lane: Lane, id: UInt64, size: Int)] = []
+        for lane in [Lane.data, .meta] {
+            for info in try await reader.backend(for: lane).list(prefix: lane.folder + "/") {
+                if let id = StratumName.parse(info.name, lane: lane) { strata.append((lane, id, info.size)) }
+            }
+        }
+        return strata
+    }
+
+    /// Indexes strata no segment covers; rebuilds the index when segments name missing strata.
+    func reconcileIndex() async throws(BasinError) {
+        let strata = try await listStrata()
+        let present = Set(strata.map(\.id))
+        let covered = index.coveredStrata
+        for problem in index.problems {
+            warnings.append("index segment \(problem.name) is unusable and was ignored: \(problem.error.message)")
+        }
+        let gone = covered.subtracting(present)
+        if !gone.isEmpty {
+            let names = gone.sorted().prefix(5).map { Hex.encode($0) }.joined(separator: ", ")
+            warnings.append("the index names \(gone.count) strata that are missing (\(names)); the index was rebuilt from the strata present")
+            try await rebuildIndex()
+            return
+        }
+        let missing = strata.filter { !covered.contains($0.id) }
+        guard !missing.isEmpty else { return }
+        var entries: [IndexEntry] = []
+        for stratum in missing {
+            let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
+            entries += found.entries.map { IndexEntry(stratum: stratum.id, $0) }
+        }
+        try await index.addSegment(entries: entries, strata: missing.map(\.id))
+        try await index.mergeIfNeeded()
+    }
+
+    /// Rebuilds the whole index from the strata alone (their footers and index grains, or a scan
+    /// when a footer is damaged), replacing every segment.
+    /// - Returns: the number of strata and grains indexed.
+    @discardableResult
+    public func rebuildIndex() async throws(BasinError) -> (strata: Int, grains: Int) {
+        let strata = try await listStrata()
+        var perStratum: [(stratum: UInt64, entries: [IndexEntry])] = []
+        var grains = 0
+        for stratum in strata {
+            let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
+            perStratum.append((stratum.id, found.entries.map { IndexEntry(stratum: stratum.id, $0) }))
+            grains += found.entries.count
+        }
+        try await index.rebuild(from: perStratum)
+        return (strata.count, grains)
+    }
+}

@@ -1,0 +1,152 @@
+import BasinCore
+
+/// A basin: the content-addressed store. Values go in with `put` and come back with `get`
+/// under the key that is their (keyed) BLAKE3 hash.
+///
+/// Small values become one grain in the `data` lane; a value cut into several chunks becomes
+/// one grain per chunk plus a clast in the `meta` lane. Grains are sealed into strata, which
+/// are committed when full and on `flush()`: a value is durable once a `flush()` after its
+/// `put` has returned. Writes are refused after a failed commit (the cause is rethrown).
+public actor Basin {
+    public nonisolated let config: BasinConfig
+    /// Where the basin lives (its config, keys, meta and index lanes).
+    public nonisolated let backend: any Backend
+    /// Where the data lane lives: `backend` unless the config places it elsewhere.
+    public nonisolated let dataBackend: any Backend
+    nonisolated let keyFunction: KeyFunction
+    nonisolated let reader: StratumReader
+    nonisolated let index: SegmentedIndex
+    nonisolated let parameters: FastCDCParameters
+    nonisolated let compressionLevel: Int32?
+
+    /// Grains sealed into strata not yet committed and indexed, by key.
+    var pending: [Key: PendingGrain] = [:]
+    var dataBuilder: StratumBuilder?
+    var metaBuilder: StratumBuilder?
+    /// Finished strata being written, by id: readable from here until indexed.
+    var sealed: [UInt64: [UInt8]] = [:]
+    /// Commits run one after another, in the order they were started.
+    var commitChain: Task<Void, Never>?
+    var failure: BasinError?
+    /// What this process has added to the basin.
+    public internal(set) var written = WriteStatistics()
+    /// What opening the basin found and repaired (stale or damaged index segments), for users.
+    public internal(set) var warnings: [String] = []
+
+    /// At most this many finished strata wait for their write: back-pressure on `put`.
+    static let maxSealedInFlight = 2
+
+    /// Counts of what a process added: new grains (not deduplicated ones) and committed strata.
+    public struct WriteStatistics: Sendable, Equatable {
+        public var grains = 0
+        /// Plaintext bytes of the new grains.
+        public var plainBytes: Int64 = 0
+        public var strata = 0
+        /// Bytes of the committed strata as stored.
+        public var storedBytes: Int64 = 0
+    }
+
+    struct PendingGrain {
+        let lane: Lane
+        let stratumID: UInt64
+        let entry: StratumEntry
+    }
+
+    init(config: BasinConfig, backend: any Backend, dataBackend: any Backend, keys: MasterKeys?, index: SegmentedIndex) {
+        self.config = config
+        self.backend = backend
+        self.dataBackend = dataBackend
+        let algorithm = config.payloadAlgorithm ?? .none
+        keyFunction = keys.map { KeyFunction.keyed(idKey: $0.idKey) } ?? .plain
+        reader = StratumReader(main: backend, data: dataBackend, algorithm: algorithm, masterKey: keys?.masterKey ?? [],
+                               keyFunction: keyFunction)
+        self.index = index
+        parameters = config.fastCDCParameters
+        compressionLevel = config.compressionLevel
+    }
+
+    /// The key `value` has in this basin, without storing it.
+    public nonisolated func key(of value: [UInt8]) -> Key { keyFunction.key(of: value) }
+
+    // MARK: - Reading
+
+    /// Whether the basin holds `key`, committed or pending.
+    public func has(_ key: Key) -> Bool {
+        pending[key] != nil || index.lookup(key) != nil
+    }
+
+    /// The whole value stored under `key`.
+    /// - Throws: `.notFound` for an unknown key; `.corrupted` naming the stratum when a grain
+    ///   fails its checks; never returns bytes that do not hash to `key`.
+    public nonisolated func get(_ key: Key) async throws(BasinError) -> [UInt8] {
+        var value: [UInt8] = []
+        try await get(key) { (piece: [UInt8]) throws(BasinError) in value.append(contentsOf: piece) }
+        return value
+    }
+
+    /// Streams the value stored under `key` into `sink`, one chunk at a time, so a value of
+    /// any size is read with flat memory. The whole value's key is checked at the end: a
+    /// caller must treat what it received as void when this throws.
+    public nonisolated func get(_ key: Key, into sink: ([UInt8]) async throws(BasinError) -> Void) async throws(BasinError) {
+        let grain = try await readGrain(key)
+        guard grain.header.kind == .clast else {
+            try await sink(grain.plain)
+            return
+        }
+        let clast: Clast
+        do {
+            clast = try Clast.decode(grain.plain)
+        } catch {
+            throw BasinError(.corrupted, "clast \(key) is damaged: \(error)", underlying: error)
+        }
+        var hasher = keyFunction.makeHasher()
+        for chunk in clast.chunks {
+            let piece: StratumParser.OpenedGrain
+            do {
+                piece = try await readGrain(chunk.key)
+            } catch {
+                throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+            }
+            guard piece.header.kind == .blob, piece.plain.count == chunk.length else {
+                throw BasinError(.corrupted, "chunk \(chunk.key) of clast \(key) has the wrong kind or length")
+            }
+            hasher.update(piece.plain)
+            try await sink(piece.plain)
+        }
+        guard Key(bytes: hasher.finalize()) == key else {
+            throw BasinError(.corrupted, "the value reassembled from clast \(key) does not match its key")
+        }
+    }
+
+    /// Opens the grain stored under `key`, from a pending stratum or a committed one.
+    nonisolated func readGrain(_ key: Key) async throws(BasinError) -> StratumParser.OpenedGrain {
+        if let grain = try await readPendingGrain(key) { return grain }
+        guard let entry = index.lookup(key), let kind = GrainKind(rawValue: entry.kind) else {
+            throw BasinError(.notFound, "no grain with key \(key) in the basin")
+        }
+        return try await reader.readGrain(lane: kind.lane, id: entry.stratum, offset: Int(entry.offset),
+                                          length: Int(entry.length), key: key)
+    }
+
+    func readPendingGrain(_ key: Key) throws(BasinError) -> StratumParser.OpenedGrain? {
+        guard let pendingGrain = pending[key] else { return nil }
+        let bytes: [UInt8]
+        let builder = pendingGrain.lane == .data ? dataBuilder : metaBuilder
+        if let builder, builder.stratumID == pendingGrain.stratumID {
+            bytes = builder.bytes
+        } else if let finished = sealed[pendingGrain.stratumID] {
+            bytes = finished
+        } else {
+            return nil
+        }
+        let entry = pendingGrain.entry
+        let frame = Array(bytes[Int(entry.offset)..<Int(entry.offset + entry.length)])
+        let name = StratumName.objectName(lane: pendingGrain.lane, id: pendingGrain.stratumID)
+        let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
+        let cipher = try reader.cipher(for: header)
+        return try reader.decode(name) { () throws(CodecError) in
+            try StratumReader.open(frame: frame, offset: Int(entry.offset), stratumID: pendingGrain.stratumID,
+                                   cipher: cipher, keyFunction: keyFunction, key: key)
+        }
+    }
+}

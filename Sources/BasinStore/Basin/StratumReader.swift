@@ -1,0 +1,104 @@
+import BasinCore
+import Synchronization
+
+/// Reads strata of the `data` and `meta` lanes with as few requests as possible: a grain is
+/// one ranged read once its stratum's header (for the payload key) is known; locating every
+/// grain of a stratum is two ranged reads (footer, then index grain).
+final class StratumReader: Sendable {
+    let main: any Backend
+    let data: any Backend
+    let algorithm: PayloadAlgorithm
+    let masterKey: [UInt8]
+    let keyFunction: KeyFunction
+    private let ciphers = Mutex<[UInt64: PayloadCipher]>([:])
+
+    init(main: any Backend, data: any Backend, algorithm: PayloadAlgorithm, masterKey: [UInt8], keyFunction: KeyFunction) {
+        self.main = main
+        self.data = data
+        self.algorithm = algorithm
+        self.masterKey = masterKey
+        self.keyFunction = keyFunction
+    }
+
+    func backend(for lane: Lane) -> any Backend { lane == .data ? data : main }
+
+    func cipher(for header: StratumHeader) throws(BasinError) -> PayloadCipher {
+        if let cached = ciphers.withLock({ $0[header.stratumID] }) { return cached }
+        guard header.algorithm == algorithm else {
+            throw BasinError(.corrupted, "stratum \(StratumName.objectName(lane: header.lane, id: header.stratumID)) is sealed with \(header.algorithm.name), the basin with \(algorithm.name)")
+        }
+        do {
+            let cipher = try PayloadCipher(algorithm: algorithm, masterKey: masterKey, salt: header.salt)
+            ciphers.withLock { $0[header.stratumID] = cipher }
+            return cipher
+        } catch {
+            throw BasinError(.internalError, "could not derive the key of stratum \(Hex.encode(header.stratumID))", underlying: error)
+        }
+    }
+
+    /// The payload cipher of a stratum, reading its header on first use.
+    func cipher(lane: Lane, id: UInt64) async throws(BasinError) -> PayloadCipher {
+        if let cached = ciphers.withLock({ $0[id] }) { return cached }
+        let name = StratumName.objectName(lane: lane, id: id)
+        let bytes = try await backend(for: lane).read(name, range: 0..<StratumHeader.size)
+        let header = try decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
+        guard header.stratumID == id, header.lane == lane else {
+            throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
+        }
+        return try cipher(for: header)
+    }
+
+    /// Reads, opens and verifies one grain.
+    func readGrain(lane: Lane, id: UInt64, offset: Int, length: Int, key: Key) async throws(BasinError) -> StratumParser.OpenedGrain {
+        let name = StratumName.objectName(lane: lane, id: id)
+        let cipher = try await cipher(lane: lane, id: id)
+        let frame = try await backend(for: lane).read(name, range: offset..<(offset + length))
+        return try decode(name) { () throws(CodecError) in
+            try Self.open(frame: frame, offset: offset, stratumID: id, cipher: cipher, keyFunction: keyFunction, key: key)
+        }
+    }
+
+    /// Opens a grain and checks its key: content hash for blobs and the like; a clast's key is
+    /// its whole value's, checked once the value is reassembled.
+    static func open(frame: [UInt8], offset: Int, stratumID: UInt64, cipher: PayloadCipher, keyFunction: KeyFunction,
+                     key: Key) throws(CodecError) -> StratumParser.OpenedGrain {
+        let grain = try StratumParser.openGrain(frame: frame, offset: offset, stratumID: stratumID, cipher: cipher)
+        guard grain.header.key == key else { throw .keyMismatch(offset: offset) }
+        if grain.header.kind != .clast, keyFunction.key(of: grain.plain) != key { throw .keyMismatch(offset: offset) }
+        return grain
+    }
+
+    /// The entries of a committed stratum, from its footer and index grain; a stratum without
+    /// a valid footer (cut off, or damaged at its end) is scanned instead, up to its last whole grain.
+    func entries(lane: Lane, id: UInt64, size: Int) async throws(BasinError) -> (entries: [StratumEntry], complete: Bool) {
+        let name = StratumName.objectName(lane: lane, id: id)
+        let backend = backend(for: lane)
+        let footerStart = size - StratumFooter.size
+        if footerStart > StratumHeader.size {
+            let footerBytes = try await backend.read(name, range: footerStart..<size)
+            if let footer = try? StratumFooter.decode(footerBytes, offset: footerStart, stratumSize: size), footer.stratumID == id {
+                let cipher = try await cipher(lane: lane, id: id)
+                let start = Int(footer.indexOffset)
+                let frame = try await backend.read(name, range: start..<(start + Int(footer.indexLength)))
+                if let entries = try? StratumParser.readIndex(frame: frame, footer: footer, cipher: cipher) {
+                    return (entries, true)
+                }
+            }
+        }
+        let whole = try await backend.read(name)
+        let scan = try decode(name) { () throws(CodecError) in try StratumParser.scan(whole) }
+        guard scan.header.stratumID == id, scan.header.lane == lane else {
+            throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
+        }
+        _ = try cipher(for: scan.header)
+        return (scan.entries, scan.complete)
+    }
+
+    func decode<T>(_ name: String, _ body: () throws(CodecError) -> T) throws(BasinError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw BasinError(.corrupted, "stratum \(name) is damaged: \(error)", underlying: error)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+// Linux calls the Glibc module does not import: extended attributes.
+#include <sys/types.h>
+#include <sys/xattr.h>

@@ -1,0 +1,70 @@
+import ArgumentParser
+import BasinCore
+import BasinStore
+import Foundation
+
+/// Options every command that opens a basin takes.
+struct RepositoryOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("repo")], help: ArgumentHelp("The basin: a directory (default: $BASIN_REPOSITORY).", valueName: "PATH"))
+    var repository: String?
+
+    @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file (default: $BASIN_PASSWORD_FILE, then $BASIN_PASSWORD, then a prompt).", valueName: "FILE"))
+    var passwordFile: String?
+
+    func location() throws -> String {
+        guard let location = repository ?? ProcessInfo.processInfo.environment["BASIN_REPOSITORY"], !location.isEmpty else {
+            throw ValidationError("no basin given: use -r/--repo PATH or set BASIN_REPOSITORY")
+        }
+        return location
+    }
+
+    /// The password from a file, the environment, or the terminal; nil when none can be had.
+    func password(confirm: Bool = false) throws -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = passwordFile ?? environment["BASIN_PASSWORD_FILE"] {
+            guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+                throw CLIError(code: .invalidArgument, message: "cannot read the password file \(path)")
+            }
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return text
+        }
+        if let password = environment["BASIN_PASSWORD"] { return password }
+        guard let first = Terminal.readPassword(prompt: "enter password for basin: ") else { return nil }
+        if confirm {
+            guard let second = Terminal.readPassword(prompt: "enter password again: "), second == first else {
+                throw CLIError(code: .invalidArgument, message: "the passwords do not match")
+            }
+        }
+        return first
+    }
+
+    /// Opens the basin, asking for a password only when it is encrypted and none was given.
+    func openBasin() async throws -> Basin {
+        let backend = try await Backends.open(try location(), create: false)
+        let environment = ProcessInfo.processInfo.environment
+        let given = passwordFile != nil || environment["BASIN_PASSWORD_FILE"] != nil || environment["BASIN_PASSWORD"] != nil
+        // An unencrypted basin needs no password: try without one before prompting.
+        let password = given ? try self.password() : nil
+        do {
+            return try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+        } catch {
+            guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
+            return try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
+        }
+    }
+}
+
+/// Turns locations into backends.
+enum Backends {
+    static func open(_ location: String, create: Bool) async throws(BasinError) -> any Backend {
+        do {
+            return try LocalBackend(directory: location, create: create)
+        } catch where error.code == .notFound {
+            throw BasinError(.noRepository, "there is no basin at \(location) (no such directory)", underlying: error)
+        }
+    }
+
+    static let resolver: BackendResolver = { location throws(BasinError) in
+        try await open(location, create: false)
+    }
+}

@@ -1,0 +1,215 @@
+import ArgumentParser
+import BasinCore
+import BasinStore
+import Foundation
+
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new basin.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Flag(name: .customLong("no-encryption"), help: "Store payloads unencrypted; keys are plain BLAKE3 (as b3sum prints).")
+    var noEncryption = false
+
+    @Option(name: .customLong("encryption"), help: "chacha20-poly1305 (default) or aes-256-gcm.")
+    var encryption = PayloadAlgorithm.chacha20Poly1305.name
+
+    @Option(name: .customLong("data-location"), help: ArgumentHelp("Keep the data lane's strata in this directory (cold storage).", valueName: "PATH"))
+    var dataLocation: String?
+
+    @Option(name: .customLong("compression"), help: "zstd level 1-19, or 0 for none.")
+    var compression: Int32 = 3
+
+    @Option(name: .customLong("stratum-size"), help: "Target size of a stratum in bytes.")
+    var stratumSize = 16 << 20
+
+    @Option(name: .customLong("chunk-sizes"), help: ArgumentHelp("Minimum, average and maximum chunk size in bytes.", valueName: "MIN,AVG,MAX"))
+    var chunkSizes: String?
+
+    func run() async throws {
+        try await BasinCommand.reportingErrors {
+            var options = BasinCreateOptions()
+            if noEncryption {
+                options.encryption = .none
+            } else {
+                guard let algorithm = PayloadAlgorithm(name: encryption), algorithm != .none else {
+                    throw ValidationError("unknown encryption '\(encryption)': use chacha20-poly1305 or aes-256-gcm")
+                }
+                options.encryption = algorithm
+            }
+            guard (0...22).contains(compression) else { throw ValidationError("--compression must be 0 to 22") }
+            options.compressionLevel = compression == 0 ? nil : compression
+            guard stratumSize >= 4096 else { throw ValidationError("--stratum-size must be at least 4096") }
+            options.stratumTargetSize = stratumSize
+            if let chunkSizes {
+                let parts = chunkSizes.split(separator: ",").compactMap { Int($0) }
+                guard parts.count == 3, let parameters = try? FastCDCParameters(minSize: parts[0], averageSize: parts[1], maxSize: parts[2]) else {
+                    throw ValidationError("--chunk-sizes takes MIN,AVG,MAX with MIN ≤ AVG ≤ MAX")
+                }
+                options.chunker = parameters
+            }
+            if ProcessInfo.processInfo.environment["BASIN_TEST_FAST_KDF"] == "1" { options.kdf = .testing }
+            let location = try repository.location()
+            if let dataLocation {
+                let absolute = URL(fileURLWithPath: dataLocation).standardizedFileURL.path
+                _ = try await Backends.open(absolute, create: true)
+                options.laneLocations[Lane.data.folder] = absolute
+            }
+            var password: String?
+            if options.encryption != .none {
+                password = try repository.password(confirm: true)
+                guard let password, !password.isEmpty else {
+                    throw CLIError(code: .invalidArgument, message: "an encrypted basin needs a password: set BASIN_PASSWORD, use --password-file, or run on a terminal")
+                }
+            }
+            let backend = try await Backends.open(location, create: true)
+            let basin = try await Basin.create(backend: backend, password: password, options: options, resolve: Backends.resolver)
+            print("created basin \(basin.config.id.prefix(16)) at \(location)")
+        }
+    }
+}
+
+struct PutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a file (or stdin) and print its key.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The file to store; - or nothing for stdin.")
+    var file: String?
+
+    func run() async throws {
+        try await BasinCommand.reportingErrors {
+            let basin = try await repository.openBasin()
+            let path = file ?? "-"
+            let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
+            guard fd >= 0 else { throw CLIError(code: .invalidArgument, message: "cannot open \(path): \(String(cString: strerror(errno)))") }
+            defer { if fd != STDIN_FILENO { close(fd) } }
+            let key = try await basin.put { buffer in
+                while true {
+                    let count = read(fd, buffer.baseAddress, buffer.count)
+                    if count >= 0 { return count }
+                    if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
+                }
+            }
+            try await basin.flush()
+            print(key.hex)
+        }
+    }
+}
+
+/// Parses a key argument, as a usage error when malformed.
+func parseKey(_ text: String) throws -> Key {
+    guard let key = Key(hex: text) else { throw ValidationError("'\(text)' is not a key: a key is 64 hex digits") }
+    return key
+}
+
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Write the value stored under a key to stdout or a file.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The key (64 hex digits).")
+    var key: String
+
+    @Option(name: .shortAndLong, help: "Write to this file (created whole or not at all) instead of stdout.")
+    var output: String?
+
+    func run() async throws {
+        let key = try parseKey(key)
+        try await BasinCommand.reportingErrors {
+            let basin = try await repository.openBasin()
+            guard let output else {
+                try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in FileHandle.standardOutput.write(Data(piece)) }
+                return
+            }
+            // Write beside the target and rename once the whole value is verified.
+            let temporary = output + ".basin-partial"
+            guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+                throw CLIError(code: .invalidArgument, message: "cannot create \(temporary)")
+            }
+            do {
+                try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in
+                    do { try handle.write(contentsOf: piece) } catch {
+                        throw BasinError(.unavailable, "cannot write \(output)", underlying: error)
+                    }
+                }
+                try handle.close()
+                if rename(temporary, output) != 0 {
+                    throw CLIError(code: .unavailable, message: "cannot rename \(temporary) to \(output): \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                try? handle.close()
+                unlink(temporary)
+                throw error
+            }
+        }
+    }
+}
+
+struct HasCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "has", abstract: "Exit 0 when the basin holds the key, 1 when not.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The key (64 hex digits).")
+    var key: String
+
+    func run() async throws {
+        let key = try parseKey(key)
+        try await BasinCommand.reportingErrors {
+            let basin = try await repository.openBasin()
+            guard await basin.has(key) else { throw ExitCode(ExitCodes.absent) }
+        }
+    }
+}
+
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Strata, grains and bytes per lane, and the index's size.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        try await BasinCommand.reportingErrors {
+            let basin = try await repository.openBasin()
+            let statistics = try await basin.statistics()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(statistics), as: UTF8.self))
+                return
+            }
+            print("lane      strata    grains     stored bytes        raw bytes   ratio")
+            for lane in [Lane.data, .meta] {
+                let stats = statistics.lanes[lane.folder] ?? .init()
+                let ratio = stats.storedBytes == 0 ? 0 : Double(stats.rawBytes) / Double(stats.storedBytes)
+                print(String(format: "%-6@ %9d %9d %16d %16d %7.2f", lane.folder as NSString, stats.strata, stats.grains,
+                             stats.storedBytes, stats.rawBytes, ratio))
+                if stats.damagedStrata > 0 { print("  \(stats.damagedStrata) damaged strata (indexed by scanning)") }
+            }
+            let index = statistics.index
+            print("index: \(index.segments) segments, \(index.entries) entries, \(index.bytes) bytes (\(String(format: "%.1f", index.bytesPerGrain)) bytes per grain)")
+        }
+    }
+}
+
+struct IndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "index", abstract: "Maintain the index.",
+                                                    subcommands: [Rebuild.self])
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild the index from the strata alone.")
+
+        @OptionGroup var repository: RepositoryOptions
+
+        func run() async throws {
+            try await BasinCommand.reportingErrors {
+                let basin = try await repository.openBasin()
+                let result = try await basin.rebuildIndex()
+                print("indexed \(result.grains) grains in \(result.strata) strata")
+            }
+        }
+    }
+}

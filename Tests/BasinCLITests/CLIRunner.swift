@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Runs the real `basin` binary built next to the test bundle.
+struct CLIRunner {
+    struct Result {
+        let status: Int32
+        let stdout: [UInt8]
+        let stderr: String
+        var output: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// The `basin` executable in the build products folder holding this test bundle.
+    static let executable: URL = {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = products.appendingPathComponent("basin")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../.build/debug/basin").standardizedFileURL
+    }()
+
+    var environment: [String: String] = [:]
+
+    /// Runs `basin arguments…` with `stdin` as standard input and waits for it.
+    func run(_ arguments: [String], stdin: [UInt8] = []) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var base = ProcessInfo.processInfo.environment
+        for name in ["BASIN_REPOSITORY", "BASIN_PASSWORD", "BASIN_PASSWORD_FILE"] { base[name] = nil }
+        process.environment = base.merging(environment) { _, new in new }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Drain both pipes concurrently so a large output cannot block the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outBytes = Data(), errBytes = Data()
+        DispatchQueue.global().async(group: group) { outBytes = output.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { errBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        try input.fileHandleForWriting.write(contentsOf: stdin)
+        try input.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: Array(outBytes), stderr: String(decoding: errBytes, as: UTF8.self))
+    }
+}
+
+/// A temporary directory removed when the value is dropped.
+final class ScratchDirectory {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("basin-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs a command-line tool other than basin (b3sum, mount) and returns its stdout.
+func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Seeded bytes for CLI tests (SplitMix64).
+func seededBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(count + 8)
+    while bytes.count < count {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        withUnsafeBytes(of: z.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    return Array(bytes.prefix(count))
+}

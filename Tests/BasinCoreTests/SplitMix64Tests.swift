@@ -1,0 +1,12 @@
+import Testing
+
+@Suite struct SplitMix64Tests {
+    /// The test PRNG must be the published SplitMix64: the FastCDC golden input and the gear
+    /// table are defined by it. Values from Vigna's `splitmix64.c` with seed 1234567.
+    @Test func matchesPublishedOutputs() {
+        var rng = CoreTestSupport.SplitMix64(seed: 1_234_567)
+        let outputs = (0..<5).map { _ in rng.next() }
+        #expect(outputs == [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423,
+                            4_593_380_528_125_082_431, 16_408_922_859_458_223_821])
+    }
+}

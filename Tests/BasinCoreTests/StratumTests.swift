@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+@testable import BasinCore
+
+/// Fixed inputs for golden strata: test-only salt, keys and id (docs/FORMAT.md, §4).
+enum GoldenStratum {
+    static let stratumID: UInt64 = 0x0123_4567_89ab_cdef
+    static let salt = (0..<32).map { UInt8($0) }
+    static let masterKey = (0..<32).map { UInt8(0x80 + $0) }
+    static let values: [[UInt8]] = [Array("hello basin\n".utf8), Array("grain two".utf8)]
+
+    static func build(algorithm: PayloadAlgorithm) throws -> [UInt8] {
+        let header = StratumHeader(lane: .data, algorithm: algorithm, stratumID: stratumID, salt: salt)
+        let cipher = try PayloadCipher(algorithm: algorithm, masterKey: masterKey, salt: salt)
+        var builder = StratumBuilder(header: header, cipher: cipher)
+        for value in values {
+            let key = KeyFunction.plain.key(of: value)
+            try builder.append(PreparedGrain.prepare(kind: .blob, key: key, plain: value, compressionLevel: nil))
+        }
+        return try builder.finish()
+    }
+
+    /// The committed golden file's bytes, from its hex text (whitespace ignored).
+    static func committed(_ name: String) throws -> [UInt8] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+        let text = try String(contentsOf: url, encoding: .utf8).filter { !$0.isWhitespace }
+        return try #require(Hex.decode(text), "golden file \(name) is not hex")
+    }
+}
+
+@Suite("Strata: codecs and golden bytes")
+struct StratumTests {
+    @Test("a stratum from fixed inputs equals the committed golden bytes", arguments: [
+        (PayloadAlgorithm.none, "stratum-plain.hex"),
+        (PayloadAlgorithm.chacha20Poly1305, "stratum-chacha20-poly1305.hex"),
+        (PayloadAlgorithm.aes256GCM, "stratum-aes-256-gcm.hex"),
+    ])
+    func goldenStratum(algorithm: PayloadAlgorithm, file: String) throws {
+        let built = try GoldenStratum.build(algorithm: algorithm)
+        if ProcessInfo.processInfo.environment["BASIN_RECORD_GOLDEN"] == "1" {
+            // Record mode, run by hand after a deliberate format change (see docs/FORMAT.md).
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(file)")
+            let lines = stride(from: 0, to: built.count, by: 32).map { Hex.encode(built[$0..<min($0 + 32, built.count)]) }
+            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
+        #expect(Hex.encode(built) == Hex.encode(try GoldenStratum.committed(file)))
+    }
+
+    @Test("the annotated hexdump in docs/FORMAT.md is what the code writes")
+    func formatDocumentHexdump() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/FORMAT.md").standardizedFileURL
+        let document = try String(contentsOf: url, encoding: .utf8)
+        let start = try #require(document.range(of: "```hexdump\n"), "FORMAT.md has no hexdump block")
+        let end = try #require(document.range(of: "```", range: start.upperBound..<document.endIndex))
+        var bytes: [UInt8] = []
+        for line in document[start.upperBound..<end.lowerBound].split(separator: "\n") {
+            // "0040: 6f 3b …  | comment": the bytes sit between the offset and the bar.
+            let fields = line.split(separator: "|", maxSplits: 1)[0].split(separator: ":", maxSplits: 1)
+            let offset = try #require(Int(fields[0].trimmingCharacters(in: .whitespaces), radix: 16))
+            #expect(offset == bytes.count, "hexdump line at \(fields[0]) does not continue the previous one")
+            for byte in fields[1].split(separator: " ") { bytes.append(try #require(UInt8(byte, radix: 16))) }
+        }
+        #expect(Hex.encode(bytes) == Hex.encode(try GoldenStratum.build(algorithm: .none)))
+    }
+
+    @Test("a committed golden stratum opens and returns its values", arguments: PayloadAlgorithm.allCases)
+    func goldenStratumReads(algorithm: PayloadAlgorithm) throws {
+        let name = "stratum-\(algorithm.name == "none" ? "plain" : algorithm.name).hex"
+        let bytes = try GoldenStratum.committed(name)
+        let footerStart = bytes.count - StratumFooter.size
+        let footer = try StratumFooter.decode(Array(bytes[footerStart...]), offset: footerStart, stratumSize: bytes.count)
+        let header = try StratumHeader.decode(bytes)
+        #expect(header.stratumID == GoldenStratum.stratumID && footer.stratumID == GoldenStratum.stratumID)
+        let cipher = try PayloadCipher(algorithm: header.algorithm, masterKey: GoldenStratum.masterKey, salt: header.salt)
+        let indexStart = Int(footer.indexOffset)
+        let entries = try StratumParser.readIndex(frame: Array(bytes[indexStart..<footerStart]), footer: footer, cipher: cipher)
+        #expect(entries.count == GoldenStratum.values.count)
+        for (entry, value) in zip(entries, GoldenStratum.values) {
+            let frame = Array(bytes[Int(entry.offset)..<Int(entry.offset + entry.length)])
+            let grain = try StratumParser.readGrain(frame: frame, offset: Int(entry.offset), stratumID: header.stratumID,
+                                                    cipher: cipher, keyFunction: .plain, expected: entry.key)
+            #expect(grain.plain == value)
+            #expect(entry.key == Key(bytes: BLAKE3.hash(value)))
+        }
+    }
+
+    /// Builds a stratum of random values, compressed and encrypted.
+    static func randomStratum(seed: UInt64, algorithm: PayloadAlgorithm = .chacha20Poly1305) throws
+        -> (bytes: [UInt8], values: [[UInt8]], cipher: PayloadCipher, header: StratumHeader) {
+        var generator = SplitMix64(seed: seed)
+        let header = StratumHeader(lane: .data, algorithm: algorithm, stratumID: generator.next(), salt: generator.bytes(32))
+        let cipher = try PayloadCipher(algorithm: algorithm, masterKey: generator.bytes(32), salt: header.salt)
+        var builder = StratumBuilder(header: header, cipher: cipher)
+        var values: [[UInt8]] = []
+        for index in 0..<6 {
+            let length = Int(generator.next() % 300)
+            let value = index % 2 == 0 ? generator.bytes(length) : [UInt8](repeating: UInt8(index), count: length + 100)
+            values.append(value)
+            try builder.append(PreparedGrain.prepare(kind: .blob, key: KeyFunction.plain.key(of: value), plain: value, compressionLevel: 3))
+        }
+        return (try builder.finish(), values, cipher, header)
+    }
+
+    @Test("compressible grains are stored compressed and read back", arguments: [PayloadAlgorithm.none, .chacha20Poly1305, .aes256GCM])
+    func roundTrip(algorithm: PayloadAlgorithm) throws {
+        let stratum = try Self.randomStratum(seed: 7, algorithm: algorithm)
+        let scan = try StratumParser.scan(stratum.bytes)
+        #expect(scan.complete)
+        #expect(scan.entries.count == stratum.values.count)
+        #expect(scan.entries.contains { $0.flags & GrainFrameHeader.compressedFlag != 0 })
+        for (entry, value) in zip(scan.entries, stratum.values) {
+            let frame = Array(stratum.bytes[Int(entry.offset)..<Int(entry.offset + entry.length)])
+            let grain = try StratumParser.readGrain(frame: frame, offset: Int(entry.offset), stratumID: stratum.header.stratumID,
+                                                    cipher: stratum.cipher, keyFunction: .plain, expected: entry.key)
+            #expect(grain.plain == value)
+        }
+    }
+
+    @Test("a stratum cut off anywhere is recovered up to its last whole grain")
+    func truncatedStrataScan() throws {
+        let stratum = try Self.randomStratum(seed: 11)
+        let full = try StratumParser.scan(stratum.bytes).entries
+        for cut in StratumHeader.size..<stratum.bytes.count {
+            let scan = try StratumParser.scan(Array(stratum.bytes[0..<cut]))
+            #expect(!scan.complete)
+            let whole = full.filter { Int($0.offset + $0.length) <= cut }
+            #expect(scan.entries == whole, "cut at \(cut)")
+        }
+        for cut in 0..<StratumHeader.size {
+            #expect(throws: CodecError.self) { try StratumParser.scan(Array(stratum.bytes[0..<cut])) }
+        }
+    }
+
+    @Test("a flipped bit anywhere never yields wrong bytes")
+    func bitFlips() throws {
+        let stratum = try Self.randomStratum(seed: 13)
+        let entries = try StratumParser.scan(stratum.bytes).entries
+        for bit in 0..<(stratum.bytes.count * 8) {
+            var damaged = stratum.bytes
+            damaged[bit / 8] ^= 1 << UInt8(bit % 8)
+            for (entry, value) in zip(entries, stratum.values) {
+                let frame = Array(damaged[Int(entry.offset)..<Int(entry.offset + entry.length)])
+                if let grain = try? StratumParser.readGrain(frame: frame, offset: Int(entry.offset), stratumID: stratum.header.stratumID,
+                                                            cipher: stratum.cipher, keyFunction: .plain, expected: entry.key) {
+                    #expect(grain.plain == value, "bit \(bit) gave wrong bytes")
+                    #expect(!(Int(entry.offset)..<Int(entry.offset + entry.length)).contains(bit / 8), "bit \(bit) went unnoticed")
+                }
+            }
+            let footerStart = damaged.count - StratumFooter.size
+            if let footer = try? StratumFooter.decode(Array(damaged[footerStart...]), offset: footerStart, stratumSize: damaged.count),
+               Int(footer.indexOffset) + Int(footer.indexLength) == footerStart {
+                let frame = Array(damaged[Int(footer.indexOffset)..<footerStart])
+                if let read = try? StratumParser.readIndex(frame: frame, footer: footer, cipher: stratum.cipher) {
+                    #expect(read == entries, "bit \(bit) changed the index unnoticed")
+                }
+            }
+        }
+    }
+
+    @Test("garbage never traps the decoders")
+    func garbage() throws {
+        var generator = SplitMix64(seed: 99)
+        for length in [0, 1, 8, 31, 32, 45, 46, 63, 64, 65, 200, 4096] {
+            for _ in 0..<50 {
+                let bytes = generator.bytes(length)
+                _ = try? StratumHeader.decode(bytes)
+                _ = try? StratumParser.scan(bytes)
+                _ = try? StratumFooter.decode(bytes, offset: 0, stratumSize: bytes.count)
+                _ = try? GrainFrameHeader.decode(frame: bytes, offset: 0)
+                _ = try? StratumIndexGrain.decode(bytes, limit: 1 << 20)
+                _ = try? Clast.decode(bytes)
+            }
+        }
+        var header = StratumHeader(lane: .meta, algorithm: .none, stratumID: 5, salt: generator.bytes(32)).encoded()
+        header[8] = 2
+        #expect(throws: CodecError.unsupportedVersion(offset: 8, version: 2)) { try StratumHeader.decode(header) }
+    }
+
+    @Test("clasts round-trip and reject trailing bytes")
+    func clasts() throws {
+        var generator = SplitMix64(seed: 3)
+        let clast = Clast(chunks: (0..<5).map { _ in Clast.Chunk(key: Key(bytes: generator.bytes(32))!, length: Int(generator.next() % 9_000_000)) })
+        #expect(try Clast.decode(clast.encoded()) == clast)
+        #expect(throws: CodecError.self) { try Clast.decode(clast.encoded() + [0]) }
+        #expect(throws: CodecError.self) { try Clast.decode(Array(clast.encoded().dropLast())) }
+    }
+}
+
+typealias SplitMix64 = CoreTestSupport.SplitMix64

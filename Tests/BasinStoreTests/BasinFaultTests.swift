@@ -1,0 +1,213 @@
+import BasinCore
+import Foundation
+import Testing
+@testable import BasinStore
+
+/// A basin on a memory backend holding `count` values of assorted sizes (some clasts), flushed.
+private func filledBasin(count: Int = 12, backend: any Backend = MemoryBackend()) async throws -> (backend: any Backend, values: [Key: [UInt8]]) {
+    let basin = try await Basin.create(backend: backend, password: "pw", options: smallOptions(), resolve: noLanes)
+    var values: [Key: [UInt8]] = [:]
+    for index in 0..<count {
+        let value = randomBytes([10, 3000, 40_000, 120_000][index % 4] + index, seed: UInt64(1000 + index))
+        values[try await basin.put(value)] = value
+    }
+    try await basin.flush()
+    return (backend, values)
+}
+
+/// Reads every value: each must be either correct or a BasinError of an allowed code; never wrong bytes.
+private func expectCorrectOrError(_ basin: Basin, _ values: [Key: [UInt8]], allowed: Set<BasinError.Code> = [.corrupted, .notFound]) async -> (correct: Int, failed: [BasinError]) {
+    var correct = 0
+    var failed: [BasinError] = []
+    for (key, value) in values {
+        do {
+            let read = try await basin.get(key)
+            #expect(read == value, "wrong bytes for \(key)")
+            if read == value { correct += 1 }
+        } catch {
+            #expect(allowed.contains(error.code), "\(error)")
+            failed.append(error)
+        }
+    }
+    return (correct, failed)
+}
+
+@Suite("Basin: bad input, damage and crashes")
+struct BasinFaultTests {
+    @Test("missing index segments are rebuilt from strata footers at open")
+    func missingIndex() async throws {
+        let (backend, values) = try await filledBasin()
+        for segment in try await backend.list(prefix: "index/") { try await backend.delete(segment.name) }
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let result = await expectCorrectOrError(basin, values, allowed: [])
+        #expect(result.correct == values.count)
+        #expect(!(try await backend.list(prefix: "index/")).isEmpty)
+    }
+
+    @Test("a corrupt index segment is reported, ignored, and its strata re-indexed")
+    func corruptSegment() async throws {
+        let (backend, values) = try await filledBasin()
+        let memory = try #require(backend as? MemoryBackend)
+        var contents = memory.snapshot()
+        let segment = try #require(contents.keys.first { $0.hasPrefix("index/") })
+        contents[segment]![3] ^= 0x40
+        memory.restore(contents)
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        #expect(await basin.warnings.contains { $0.contains(segment) })
+        #expect(await expectCorrectOrError(basin, values, allowed: []).correct == values.count)
+    }
+
+    @Test("a stratum the index names but which is gone: warned at open, reads name what is missing")
+    func missingStratum() async throws {
+        let (backend, values) = try await filledBasin()
+        let strata = try await backend.list(prefix: "data/")
+        #expect(strata.count > 1)
+        let victim = strata[0].name
+        // Gone while the basin is open: the read names the stratum.
+        let open = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        try await backend.delete(victim)
+        let whileOpen = await expectCorrectOrError(open, values)
+        #expect(!whileOpen.failed.isEmpty)
+        #expect(whileOpen.failed.allSatisfy { $0.message.contains(victim) }, "\(whileOpen.failed)")
+        // Gone at open: the index is rebuilt, a warning names the stratum, the rest reads.
+        let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let id = try #require(StratumName.parse(victim, lane: .data))
+        #expect(await reopened.warnings.contains { $0.contains(Hex.encode(id)) })
+        let afterRebuild = await expectCorrectOrError(reopened, values)
+        #expect(afterRebuild.correct == whileOpen.correct)
+        #expect(afterRebuild.failed.allSatisfy { $0.code == .notFound })
+    }
+
+    @Test("a truncated stratum: whole grains still read, the rest is an error naming the stratum; rebuild salvages by scanning")
+    func truncatedStratum() async throws {
+        let (backend, values) = try await filledBasin()
+        let memory = try #require(backend as? MemoryBackend)
+        var contents = memory.snapshot()
+        let victim = try #require(contents.keys.filter { $0.hasPrefix("data/") }.max { contents[$0]!.count < contents[$1]!.count })
+        contents[victim] = Array(contents[victim]!.prefix(contents[victim]!.count / 2))
+        memory.restore(contents)
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let result = await expectCorrectOrError(basin, values)
+        #expect(!result.failed.isEmpty && result.correct > 0)
+        #expect(result.failed.allSatisfy { $0.message.contains(victim) }, "\(result.failed)")
+        let rebuilt = try await basin.rebuildIndex()
+        #expect(rebuilt.strata == contents.keys.filter { $0.hasSuffix(".stratum") }.count)
+        let statistics = try await basin.statistics()
+        #expect(statistics.lanes["data"]?.damagedStrata == 1)
+        let after = await expectCorrectOrError(try await Basin.open(backend: backend, password: "pw", resolve: noLanes), values)
+        #expect(after.correct == result.correct)
+        #expect(memory.snapshot() .filter { !$0.key.hasPrefix("index/") } == contents.filter { !$0.key.hasPrefix("index/") })
+    }
+
+    @Test("flipped bits anywhere in strata never give wrong bytes, and alter nothing stored")
+    func flippedBits() async throws {
+        let (backend, values) = try await filledBasin(count: 8)
+        let memory = try #require(backend as? MemoryBackend)
+        let pristine = memory.snapshot()
+        let strata = pristine.keys.filter { $0.hasSuffix(".stratum") }.sorted()
+        var generator = SplitMix(seed: 5)
+        for round in 0..<40 {
+            var damaged = pristine
+            let name = strata[Int(generator.next() % UInt64(strata.count))]
+            let bit = Int(generator.next() % UInt64(damaged[name]!.count * 8))
+            damaged[name]![bit / 8] ^= 1 << UInt8(bit % 8)
+            memory.restore(damaged)
+            do {
+                let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+                let result = await expectCorrectOrError(basin, values)
+                for error in result.failed where error.code == .corrupted {
+                    #expect(error.message.contains(name), "round \(round): \(error.message)")
+                }
+            } catch {
+                Issue.record("round \(round): open failed on a flipped bit in \(name): \(error)")
+            }
+            let after = memory.snapshot()
+            #expect(after.filter { !$0.key.hasPrefix("index/") } == damaged.filter { !$0.key.hasPrefix("index/") })
+        }
+    }
+
+    @Test("a full disk: the put fails naming the stratum, the basin refuses writes, nothing stored is lost")
+    func fullDisk() async throws {
+        let memory = MemoryBackend()
+        let (_, values) = try await filledBasin(backend: memory)
+        let before = memory.snapshot()
+        let faulty = FaultInjectingBackend(wrapping: memory)
+        _ = faulty.inject(.init(.noSpace, on: [.write, .beginWrite], prefix: "data/"))
+        let basin = try await Basin.open(backend: faulty, password: "pw", resolve: noLanes)
+        await #expect { () async throws in
+            try await basin.put(randomBytes(50_000, seed: 77))
+            try await basin.flush()
+        } throws: { error in
+            let error = error as? BasinError
+            return error?.code == .noSpace && error?.message.contains("data/") == true
+        }
+        await #expect(throws: BasinError.self) { try await basin.put(randomBytes(10, seed: 78)) }
+        let after = memory.snapshot()
+        #expect(after.filter { !$0.key.hasPrefix("index/") } == before.filter { !$0.key.hasPrefix("index/") })
+        faulty.removeAllFaults()
+        let reopened = try await Basin.open(backend: faulty, password: "pw", resolve: noLanes)
+        #expect(await expectCorrectOrError(reopened, values, allowed: []).correct == values.count)
+    }
+
+    @Test("a real full disk (tmpfs) fails with noSpace and leaves the basin readable",
+          .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func realFullDisk() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("basin-full-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=2m", "tmpfs", directory]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "could not mount a tmpfs")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [directory]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let backend = try LocalBackend(directory: directory + "/basin", create: true)
+        var options = smallOptions()
+        options.compressionLevel = nil
+        let basin = try await Basin.create(backend: backend, password: "pw", options: options, resolve: noLanes)
+        let small = randomBytes(1000, seed: 1)
+        let smallKey = try await basin.put(small)
+        try await basin.flush()
+        await #expect { () async throws in
+            for index in 0..<64 { try await basin.put(randomBytes(64 << 10, seed: UInt64(index + 10))) }
+            try await basin.flush()
+        } throws: { error in (error as? BasinError)?.code == .noSpace }
+        let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        #expect(try await reopened.get(smallKey) == small)
+    }
+
+    @Test("writes that tear mid-stratum (a crash) leave a basin that opens with every flushed value")
+    func tornWrites() async throws {
+        let memory = MemoryBackend()
+        let (_, values) = try await filledBasin(backend: memory)
+        let faulty = FaultInjectingBackend(wrapping: memory)
+        _ = faulty.inject(.init(.tearWrite(keepingBytes: 5000), on: [.write, .beginWrite], prefix: "data/"))
+        let basin = try await Basin.open(backend: faulty, password: "pw", resolve: noLanes)
+        await #expect(throws: BasinError.self) {
+            for index in 0..<20 { try await basin.put(randomBytes(30_000, seed: UInt64(500 + index))) }
+            try await basin.flush()
+        }
+        let reopened = try await Basin.open(backend: memory, password: "pw", resolve: noLanes)
+        #expect(await expectCorrectOrError(reopened, values, allowed: []).correct == values.count)
+    }
+}
+
+/// SplitMix64 for choosing damage reproducibly.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
