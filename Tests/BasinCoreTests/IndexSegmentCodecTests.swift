@@ -240,7 +240,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
             changed[offset] ^= 0x41
             let isReserved = (12..<16).contains(offset) || offset >= 36
             if isReserved { IndexSegmentCodec._restampHeaderChecksum(&changed) }
-            // Reserved bytes are ignored on read (FORMAT.md §7); every other byte is checked.
+            // Reserved bytes are ignored on read (FORMAT.md, "Compatibility"); every other byte is checked.
             if isReserved {
                 #expect(try IndexSegmentCodec.decode(changed).entries.count == 3, "byte \(offset)")
             } else {

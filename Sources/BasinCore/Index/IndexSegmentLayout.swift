@@ -46,7 +46,7 @@ public struct IndexSegmentLayout: Hashable, Sendable {
             throw .checksumMismatch(offset: 32)
         }
         guard try reader.readUInt16() == Codec.entryWidth else { throw .invalidValue(offset: 10, field: "entry width") }
-        try reader.skip(4)  // reserved: written as zero, ignored on read (FORMAT.md §7), as are bytes 36..<64
+        try reader.skip(4)  // reserved: written as zero, ignored on read (FORMAT.md, "Compatibility"), as are bytes 36..<64
         let entryCount = try reader.readUInt64()
         let strataCount = try reader.readUInt64()
         // Counts come from disk: bound them before any arithmetic so none can overflow.
