@@ -7,4 +7,5 @@ let benchmarks: @Sendable () -> Void = {
     registerBackendBenchmarks()
     registerIndexBenchmarks()
     registerStoreBenchmarks()
+    registerIndexBenchmarks()
 }

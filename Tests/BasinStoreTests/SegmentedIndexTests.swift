@@ -1,4 +1,6 @@
 import BasinCore
+import Foundation
+import Synchronization
 import Testing
 @testable import BasinStore
 
@@ -11,18 +13,6 @@ private struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-enum IndexBackendKind: String, CaseIterable, CustomTestStringConvertible {
-    case memory, localFiles
-    var testDescription: String { rawValue }
-
-    func make() throws -> any Backend {
-        switch self {
-        case .memory: DictionaryBackend()
-        case .localFiles: try TemporaryDirectoryBackend()
-        }
     }
 }
 
@@ -53,80 +43,111 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
     Set(try await backend.list(prefix: "index/").map(\.name).filter { $0.hasSuffix(".seg") })
 }
 
-@Suite struct SegmentedIndexTests {
-    @Test(arguments: IndexBackendKind.allCases)
-    func addedSegmentsAreFoundAfterReopening(kind: IndexBackendKind) async throws {
-        let backend = try kind.make()
-        var rng = SeededGenerator(state: 1)
-        let index = try await SegmentedIndex.open(backend: backend)
-        #expect(index.lookup(randomKeys(1, &rng)[0]) == nil)
-        let strata = (1...3).map { stratum(UInt64($0), grains: 200 * $0, &rng) }
-        for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
-        try await index.addSegment(entries: [], strata: [99])  // a stratum without grains is still covered
+/// A MemoryBackend that records the size of each piece a streamed upload receives.
+private final class PieceRecordingBackend: Backend {
+    let inner = MemoryBackend()
+    let pieces = Mutex<[Int]>([])
 
-        let all = strata.flatMap(\.entries)
-        let absent = randomKeys(500, &rng)
-        expectLookups(index, all, absent: absent)
-        #expect(index.coveredStrata == [1, 2, 3, 99])
-        let bytes: Int = 4 * 72 + 1200 * 48 + 4 * 8  // four headers and trailers, entries, one stratum id each
-        #expect(index.statistics == .init(segments: 4, entries: 1200, bytesMapped: bytes, coveredStrata: 4))
+    var location: String { inner.location }
+    func list(prefix: String) async throws(BasinError) -> [ObjectInfo] { try await inner.list(prefix: prefix) }
+    func read(_ name: String) async throws(BasinError) -> [UInt8] { try await inner.read(name) }
+    func read(_ name: String, range: Range<Int>) async throws(BasinError) -> [UInt8] { try await inner.read(name, range: range) }
+    func stat(_ name: String) async throws(BasinError) -> ObjectInfo? { try await inner.stat(name) }
+    func write(_ name: String, bytes: [UInt8]) async throws(BasinError) { try await inner.write(name, bytes: bytes) }
+    func delete(_ name: String) async throws(BasinError) { try await inner.delete(name) }
 
-        let reopened = try await SegmentedIndex.open(backend: backend)
-        expectLookups(reopened, all, absent: absent)
-        #expect(reopened.coveredStrata == [1, 2, 3, 99])
-        #expect(reopened.problems.isEmpty)
-        #expect(try await segmentNames(backend).allSatisfy { $0.wholeMatch(of: /index\/[0-9a-f]{16}\.seg/) != nil })
+    func beginWrite(_ name: String) async throws(BasinError) -> any ObjectUpload {
+        Upload(inner: try await inner.beginWrite(name), backend: self)
     }
 
-    @Test(arguments: IndexBackendKind.allCases)
-    func mergeKeepsTheUnionAndRemovesItsInputs(kind: IndexBackendKind) async throws {
-        let backend = try kind.make()
-        var rng = SeededGenerator(state: 2)
-        let index = try await SegmentedIndex.open(backend: backend)
-        var expected: [Key: IndexEntry] = [:]
-        for id in 1...10 {
-            var stratum = stratum(UInt64(id), grains: id * 37, &rng)
-            // Re-index a few keys of the previous strata: the newest entry must win.
-            stratum.entries += expected.values.prefix(3).map { IndexEntry(key: $0.key, stratum: UInt64(id), offset: 1, length: 2, kind: 3) }
-            try await index.addSegment(entries: stratum.entries, strata: [UInt64(id)])
-            for entry in stratum.entries { expected[entry.key] = entry }
+    struct Upload: ObjectUpload {
+        let inner: any ObjectUpload
+        let backend: PieceRecordingBackend
+        func append(_ bytes: [UInt8]) async throws(BasinError) {
+            backend.pieces.withLock { $0.append(bytes.count) }
+            try await inner.append(bytes)
         }
-        let before = try await segmentNames(backend)
-        #expect(before.count == 10)
+        func commit() async throws(BasinError) { try await inner.commit() }
+        func abort() async { await inner.abort() }
+    }
+}
 
-        #expect(try await index.mergeIfNeeded(maxSegments: 3))
-        let after = try await segmentNames(backend)
-        #expect(after.count <= 3)
-        #expect(after == Set(index.segments.map(\.name)))
-        #expect(index.statistics.segments == after.count)
-        #expect(!after.subtracting(before).isEmpty, "a merged segment was written")
-        #expect(index.coveredStrata == Set(1...10))
-        let absent = randomKeys(300, &rng)
-        expectLookups(index, Array(expected.values), absent: absent)
-        for segment in index.segments { try segment.verify() }
+@Suite struct SegmentedIndexTests {
+    @Test(arguments: BackendKind.allCases)
+    func addedSegmentsAreFoundAfterReopening(kind: BackendKind) async throws {
+        try await kind.with { backend in
+            var rng = SeededGenerator(state: 1)
+            let index = try await SegmentedIndex.open(backend: backend)
+            #expect(index.lookup(randomKeys(1, &rng)[0]) == nil)
+            let strata = (1...3).map { stratum(UInt64($0), grains: 200 * $0, &rng) }
+            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+            try await index.addSegment(entries: [], strata: [99])  // a stratum without grains is still covered
 
-        #expect(try await !index.mergeIfNeeded(maxSegments: 3), "nothing left to merge")
-        let last = stratum(11, grains: 20, &rng)
-        try await index.addSegment(entries: last.entries, strata: [11])
-        for entry in last.entries { expected[entry.key] = entry }
-        #expect(try await index.mergeIfNeeded(maxSegments: 1))
-        #expect(index.statistics.segments == 1)
-        #expect(index.statistics.entries == expected.count, "merged entries are unique")
-        let reopened = try await SegmentedIndex.open(backend: backend)
-        expectLookups(reopened, Array(expected.values), absent: absent)
-        #expect(reopened.coveredStrata == Set(1...11))
-        #expect(try await segmentNames(backend).count == 1)
+            let all = strata.flatMap(\.entries)
+            let absent = randomKeys(500, &rng)
+            expectLookups(index, all, absent: absent)
+            #expect(index.coveredStrata == [1, 2, 3, 99])
+            let bytes: Int = 4 * 72 + 1200 * 48 + 4 * 8  // four headers and trailers, entries, one stratum id each
+            #expect(index.statistics == .init(segments: 4, entries: 1200, bytesMapped: bytes, coveredStrata: 4))
+
+            let reopened = try await SegmentedIndex.open(backend: backend)
+            expectLookups(reopened, all, absent: absent)
+            #expect(reopened.coveredStrata == [1, 2, 3, 99])
+            #expect(reopened.problems.isEmpty)
+            #expect(try await segmentNames(backend).allSatisfy { $0.wholeMatch(of: /index\/[0-9a-f]{16}\.seg/) != nil })
+        }
+    }
+
+    @Test(arguments: BackendKind.allCases)
+    func mergeKeepsTheUnionAndRemovesItsInputs(kind: BackendKind) async throws {
+        try await kind.with { backend in
+            var rng = SeededGenerator(state: 2)
+            let index = try await SegmentedIndex.open(backend: backend)
+            var expected: [Key: IndexEntry] = [:]
+            for id in 1...10 {
+                var stratum = stratum(UInt64(id), grains: id * 37, &rng)
+                // Re-index a few keys of the previous strata: the newest entry must win.
+                stratum.entries += expected.values.prefix(3).map { IndexEntry(key: $0.key, stratum: UInt64(id), offset: 1, length: 2, kind: 3) }
+                try await index.addSegment(entries: stratum.entries, strata: [UInt64(id)])
+                for entry in stratum.entries { expected[entry.key] = entry }
+            }
+            let before = try await segmentNames(backend)
+            #expect(before.count == 10)
+
+            #expect(try await index.mergeIfNeeded(maxSegments: 3))
+            let after = try await segmentNames(backend)
+            #expect(after.count <= 3)
+            #expect(after == Set(index.segments.map(\.name)))
+            #expect(index.statistics.segments == after.count)
+            #expect(!after.subtracting(before).isEmpty, "a merged segment was written")
+            #expect(index.coveredStrata == Set(1...10))
+            let absent = randomKeys(300, &rng)
+            expectLookups(index, Array(expected.values), absent: absent)
+            for segment in index.segments { try segment.verify() }
+
+            #expect(try await !index.mergeIfNeeded(maxSegments: 3), "nothing left to merge")
+            let last = stratum(11, grains: 20, &rng)
+            try await index.addSegment(entries: last.entries, strata: [11])
+            for entry in last.entries { expected[entry.key] = entry }
+            #expect(try await index.mergeIfNeeded(maxSegments: 1))
+            #expect(index.statistics.segments == 1)
+            #expect(index.statistics.entries == expected.count, "merged entries are unique")
+            let reopened = try await SegmentedIndex.open(backend: backend)
+            expectLookups(reopened, Array(expected.values), absent: absent)
+            #expect(reopened.coveredStrata == Set(1...11))
+            #expect(try await segmentNames(backend).count == 1)
+        }
     }
 
     @Test func largeMergesAreStreamedInPieces() async throws {
-        let backend = DictionaryBackend()
+        let backend = PieceRecordingBackend()
         var rng = SeededGenerator(state: 3)
         let index = try await SegmentedIndex.open(backend: backend)
         let strata = (1...3).map { stratum(UInt64($0), grains: 12_000, &rng) }
         for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
-        backend.appendSizes.withLock { $0 = [] }
+        backend.pieces.withLock { $0 = [] }
         #expect(try await index.mergeIfNeeded(maxSegments: 1))
-        let pieces = backend.appendSizes.withLock { $0 }
+        let pieces = backend.pieces.withLock { $0 }
         let segmentSize = IndexSegmentCodec.segmentSize(entryCount: 36_000, strataCount: 3)
         #expect(pieces.reduce(0, +) == segmentSize)
         #expect(pieces.count >= 2)
@@ -134,79 +155,82 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         expectLookups(index, strata.flatMap(\.entries), absent: randomKeys(100, &rng))
     }
 
-    @Test(arguments: IndexBackendKind.allCases)
-    func unreadableSegmentsAreReportedAndTheRestServed(kind: IndexBackendKind) async throws {
-        let backend = try kind.make()
-        var rng = SeededGenerator(state: 4)
-        let index = try await SegmentedIndex.open(backend: backend)
-        let good = (1...2).map { stratum(UInt64($0), grains: 300, &rng) }
-        for stratum in good { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
-        let validSegment = try await backend.read(index.segments[0].name)
+    @Test(arguments: BackendKind.allCases)
+    func unreadableSegmentsAreReportedAndTheRestServed(kind: BackendKind) async throws {
+        try await kind.with { backend in
+            var rng = SeededGenerator(state: 4)
+            let index = try await SegmentedIndex.open(backend: backend)
+            let good = (1...2).map { stratum(UInt64($0), grains: 300, &rng) }
+            for stratum in good { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+            let validSegment = try await backend.read(index.segments[0].name)
 
-        let garbage = "index/00000000000000aa.seg", truncated = "index/00000000000000bb.seg", empty = "index/00000000000000cc.seg"
-        try await backend.write(garbage, bytes: (0..<500).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        try await backend.write(truncated, bytes: Array(validSegment.dropLast(9)))
-        try await backend.write(empty, bytes: [])
-        try await backend.write("index/notes.txt", bytes: [1, 2, 3])  // not a segment: ignored
+            let garbage = "index/00000000000000aa.seg", truncated = "index/00000000000000bb.seg", empty = "index/00000000000000cc.seg"
+            try await backend.write(garbage, bytes: (0..<500).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            try await backend.write(truncated, bytes: Array(validSegment.dropLast(9)))
+            try await backend.write(empty, bytes: [])
+            try await backend.write("index/notes.txt", bytes: [1, 2, 3])  // not a segment: ignored
 
-        let reopened = try await SegmentedIndex.open(backend: backend)
-        #expect(Set(reopened.problems.map(\.name)) == [garbage, truncated, empty])
-        #expect(reopened.problems.allSatisfy { $0.error.code == .corrupted })
-        #expect(reopened.statistics.segments == 2)
-        #expect(reopened.coveredStrata == [1, 2])
-        expectLookups(reopened, good.flatMap(\.entries), absent: randomKeys(100, &rng))
-    }
-
-    @Test(arguments: IndexBackendKind.allCases)
-    func aSegmentFailingVerificationIsDroppedBeforeMerging(kind: IndexBackendKind) async throws {
-        let backend = try kind.make()
-        var rng = SeededGenerator(state: 5)
-        let index = try await SegmentedIndex.open(backend: backend)
-        let strata = (1...3).map { stratum(UInt64($0), grains: 100, &rng) }
-        for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
-
-        // Flip one bit in the entries of stratum 2's segment: its header stays valid.
-        let damaged = try #require(index.segments.first { $0.coveredStrata == [2] }).name
-        var bytes = try await backend.read(damaged)
-        bytes[64 + 48 * 50 + 33] ^= 0x10
-        try await backend.delete(damaged)
-        try await backend.write(damaged, bytes: bytes)
-
-        let reopened = try await SegmentedIndex.open(backend: backend)
-        #expect(reopened.problems.isEmpty, "opening reads only the header")
-        #expect(try await reopened.mergeIfNeeded(maxSegments: 1))
-        #expect(reopened.problems.map(\.name) == [damaged])
-        #expect(reopened.problems.first?.error.code == .corrupted)
-        #expect(try await !segmentNames(backend).contains(damaged))
-        #expect(reopened.coveredStrata == [1, 3], "stratum 2 must be indexed again")
-        expectLookups(reopened, strata[0].entries + strata[2].entries, absent: randomKeys(100, &rng))
-    }
-
-    @Test(arguments: IndexBackendKind.allCases)
-    func rebuildReplacesEverySegment(kind: IndexBackendKind) async throws {
-        let backend = try kind.make()
-        var rng = SeededGenerator(state: 6)
-        let index = try await SegmentedIndex.open(backend: backend)
-        for id in 1...4 {
-            let stale = stratum(UInt64(id), grains: 50, &rng)
-            try await index.addSegment(entries: stale.entries, strata: [stale.stratum])
+            let reopened = try await SegmentedIndex.open(backend: backend)
+            #expect(Set(reopened.problems.map(\.name)) == [garbage, truncated, empty])
+            #expect(reopened.problems.allSatisfy { $0.error.code == .corrupted })
+            #expect(reopened.statistics.segments == 2)
+            #expect(reopened.coveredStrata == [1, 2])
+            expectLookups(reopened, good.flatMap(\.entries), absent: randomKeys(100, &rng))
         }
-        try await backend.write("index/00000000000000ee.seg", bytes: [0])  // corrupt leftover
-        let strata = (5...7).map { stratum(UInt64($0), grains: 80, &rng) }
+    }
 
-        try await index.rebuild(from: strata)
-        let names = try await segmentNames(backend)
-        #expect(names.count == 1)
-        #expect(names == Set(index.segments.map(\.name)))
-        #expect(index.coveredStrata == [5, 6, 7])
-        expectLookups(index, strata.flatMap(\.entries), absent: randomKeys(100, &rng))
-        let reopened = try await SegmentedIndex.open(backend: backend)
-        #expect(reopened.problems.isEmpty)
-        expectLookups(reopened, strata.flatMap(\.entries), absent: [])
+    @Test(arguments: BackendKind.allCases)
+    func aSegmentFailingVerificationIsDroppedBeforeMerging(kind: BackendKind) async throws {
+        try await kind.with { backend in
+            var rng = SeededGenerator(state: 5)
+            let index = try await SegmentedIndex.open(backend: backend)
+            let strata = (1...3).map { stratum(UInt64($0), grains: 100, &rng) }
+            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+
+            // Flip one bit in the entries of stratum 2's segment: its header stays valid.
+            let damaged = try #require(index.segments.first { $0.coveredStrata == [2] }).name
+            var bytes = try await backend.read(damaged)
+            bytes[64 + 48 * 50 + 33] ^= 0x10
+            try await backend.delete(damaged)
+            try await backend.write(damaged, bytes: bytes)
+
+            let reopened = try await SegmentedIndex.open(backend: backend)
+            #expect(reopened.problems.isEmpty, "opening reads only the header")
+            #expect(try await reopened.mergeIfNeeded(maxSegments: 1))
+            #expect(reopened.problems.map(\.name) == [damaged])
+            #expect(reopened.problems.first?.error.code == .corrupted)
+            #expect(try await !segmentNames(backend).contains(damaged))
+            #expect(reopened.coveredStrata == [1, 3], "stratum 2 must be indexed again")
+            expectLookups(reopened, strata[0].entries + strata[2].entries, absent: randomKeys(100, &rng))
+        }
+    }
+
+    @Test(arguments: BackendKind.allCases)
+    func rebuildReplacesEverySegment(kind: BackendKind) async throws {
+        try await kind.with { backend in
+            var rng = SeededGenerator(state: 6)
+            let index = try await SegmentedIndex.open(backend: backend)
+            for id in 1...4 {
+                let stale = stratum(UInt64(id), grains: 50, &rng)
+                try await index.addSegment(entries: stale.entries, strata: [stale.stratum])
+            }
+            try await backend.write("index/00000000000000ee.seg", bytes: [0])  // corrupt leftover
+            let strata = (5...7).map { stratum(UInt64($0), grains: 80, &rng) }
+
+            try await index.rebuild(from: strata)
+            let names = try await segmentNames(backend)
+            #expect(names.count == 1)
+            #expect(names == Set(index.segments.map(\.name)))
+            #expect(index.coveredStrata == [5, 6, 7])
+            expectLookups(index, strata.flatMap(\.entries), absent: randomKeys(100, &rng))
+            let reopened = try await SegmentedIndex.open(backend: backend)
+            #expect(reopened.problems.isEmpty)
+            expectLookups(reopened, strata.flatMap(\.entries), absent: [])
+        }
     }
 
     @Test func anEntryThatDoesNotFitLeavesNoObject() async throws {
-        let backend = DictionaryBackend()
+        let backend = MemoryBackend()
         let index = try await SegmentedIndex.open(backend: backend)
         let bad = IndexEntry(key: Key(w0: 1, w1: 2, w2: 3, w3: 4), stratum: 1, offset: 0, length: 10, kind: 16)
         let error = await #expect(throws: BasinError.self) { try await index.addSegment(entries: [bad], strata: [1]) }
@@ -215,15 +239,14 @@ private func segmentNames(_ backend: any Backend) async throws -> Set<String> {
         #expect(index.statistics.segments == 0)
     }
 
-    @Test func mappingAMissingOrEmptyFileThrows() throws {
-        let backend = try TemporaryDirectoryBackend()
-        #expect(throws: BasinError.self) { try MappedSegment(mapping: backend.localPath(of: "index/none.seg"), name: "index/none.seg") }
-        let missing = try? MappedSegment(mapping: backend.localPath(of: "index/none.seg"), name: "index/none.seg")
-        #expect(missing == nil)
-        do {
-            _ = try MappedSegment(mapping: backend.localPath(of: "missing.seg"), name: "missing.seg")
-        } catch {
-            #expect(error.code == .notFound)
+    @Test func mappingAMissingOrEmptyFileThrows() async throws {
+        try await withTemporaryDirectory { directory in
+            let missing = #expect(throws: BasinError.self) { try MappedSegment(mapping: directory + "/missing.seg", name: "index/missing.seg") }
+            #expect(missing?.code == .notFound)
+            #expect(FileManager.default.createFile(atPath: directory + "/empty.seg", contents: nil))
+            let empty = #expect(throws: BasinError.self) { try MappedSegment(mapping: directory + "/empty.seg", name: "index/empty.seg") }
+            #expect(empty?.code == .corrupted)
+            #expect(empty?.underlying as? CodecError == .truncated(offset: 0, needed: 64))
         }
     }
 

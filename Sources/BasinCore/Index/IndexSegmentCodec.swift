@@ -5,11 +5,17 @@
 /// covered stratum ids ascending, and a trailer (xxh32 of entries and strata, "BSIX").
 /// Opening a segment needs only ``IndexSegmentLayout``; ``verify(_:layout:)`` reads it whole.
 public enum IndexSegmentCodec {
+    /// Bytes in the header.
     public static let headerSize = 64
+    /// Bytes per entry: key 32, stratum id 8, frame offset 4, length and kind 4.
     public static let entryWidth = 48
+    /// Bytes in the trailer: xxh32 of entries and strata, then ``trailerMagic``.
     public static let trailerSize = 8
+    /// The format version this code writes and reads.
     public static let version: UInt16 = 1
+    /// The header's first 8 bytes, "BSNINDEX".
     public static let magic = Array("BSNINDEX".utf8)
+    /// The trailer's last 4 bytes, "BSIX".
     public static let trailerMagic = Array("BSIX".utf8)
 
     /// The size of a segment with these counts, or nil if it cannot be addressed.
@@ -48,9 +54,7 @@ public enum IndexSegmentCodec {
         let unique = sortedUnique(entries)
         let encoder = try IndexSegmentStreamEncoder(entryCount: unique.count, strata: strata)
         for entry in unique { try encoder.append(entry) }
-        var bytes = encoder.takePending()
-        bytes += try encoder.finish()
-        return bytes
+        return try encoder.finish()
     }
 
     /// Validates the header and size of a segment held in memory (not its trailer checksum).

@@ -31,8 +31,8 @@ public struct IndexSegmentLayout: Hashable, Sendable {
     /// - Throws: ``CodecError``: `.truncated` for a segment shorter than its header or its
     ///   counts, `.badMagic` (offset 0, or the trailer magic's offset), `.unsupportedVersion`
     ///   (offset 8), `.checksumMismatch` (offset 32, the header checksum), `.invalidValue` for
-    ///   a wrong entry width, nonzero reserved bytes or trailing bytes, `.lengthOverflow` for
-    ///   counts that cannot fit in memory.
+    ///   a wrong entry width or trailing bytes, `.lengthOverflow` for counts that cannot fit in
+    ///   memory. Reserved bytes are ignored.
     public init(header: [UInt8], trailer: [UInt8], totalSize: Int) throws(CodecError) {
         typealias Codec = IndexSegmentCodec
         guard totalSize >= Codec.headerSize, header.count >= Codec.headerSize else {
@@ -46,12 +46,9 @@ public struct IndexSegmentLayout: Hashable, Sendable {
             throw .checksumMismatch(offset: 32)
         }
         guard try reader.readUInt16() == Codec.entryWidth else { throw .invalidValue(offset: 10, field: "entry width") }
-        guard try reader.readUInt32() == 0 else { throw .invalidValue(offset: 12, field: "reserved") }
+        try reader.skip(4)  // reserved: written as zero, ignored on read (FORMAT.md, "Compatibility"), as are bytes 36..<64
         let entryCount = try reader.readUInt64()
         let strataCount = try reader.readUInt64()
-        if let nonzero = header[36..<Codec.headerSize].firstIndex(where: { $0 != 0 }) {
-            throw .invalidValue(offset: nonzero, field: "header padding")
-        }
         // Counts come from disk: bound them before any arithmetic so none can overflow.
         let limit = UInt64(Int.max / 64)
         guard entryCount <= limit / UInt64(Codec.entryWidth) else { throw .lengthOverflow(offset: 16, value: entryCount) }

@@ -11,7 +11,7 @@
 ///     try encoder.append(entry)
 ///     if encoder.pendingByteCount >= 1 << 20 { try await upload.append(encoder.takePending()) }
 /// }
-/// try await upload.append(encoder.takePending() + encoder.finish())
+/// try await upload.append(encoder.finish())  // the rest, the strata and the trailer
 /// ```
 public final class IndexSegmentStreamEncoder {
     private typealias Codec = IndexSegmentCodec

@@ -14,7 +14,7 @@ public final class MappedSegment: Sendable {
     public let layout: IndexSegmentLayout
     /// The strata whose grains this segment indexes, ascending.
     public let coveredStrata: [UInt64]
-    private let memory: SegmentMemory
+    let memory: SegmentMemory
 
     private init(name: String, memory: SegmentMemory) throws(BasinError) {
         self.name = name

@@ -16,7 +16,7 @@ final class SegmentMemory: @unchecked Sendable {
     // writes (PROT_READ mapping or a private copy), and is released only in deinit, after the
     // last reference is gone.
     let bytes: UnsafeRawBufferPointer
-    private let isMapped: Bool
+    let isMapped: Bool
 
     private init(bytes: UnsafeRawBufferPointer, isMapped: Bool) {
         self.bytes = bytes
