@@ -2,7 +2,7 @@ import Benchmark
 import BasinCore
 
 let benchmarks: @Sendable () -> Void = {
-    registerBLAKE3Benchmarks()
+    blake3Benchmarks()
     registerCoreBenchmarks()
     registerBackendBenchmarks()
     registerIndexBenchmarks()
