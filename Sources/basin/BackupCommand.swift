@@ -59,6 +59,10 @@ struct BackupCommand: AsyncParsableCommand {
             options.parent = force ? .none : parent.map { .snapshot($0) } ?? .automatic
             options.dryRun = dryRun
             options.programVersion = "basin \(BasinCoreVersion.string)"
+            // Test hook: tests run as root, who can read any file.
+            if let unreadable = ProcessInfo.processInfo.environment["BASIN_TEST_UNREADABLE"] {
+                options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
+            }
             let basin = try await repository.openBasin()
             let progress = BackupProgress()
             let engine = BackupEngine(repository: SnapshotRepository(basin: basin), options: options, progress: progress)
