@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing.
 set -euo pipefail
 need=()
-for pkg in libzstd-dev libxxhash-dev pkg-config b3sum; do
+for pkg in libzstd-dev libxxhash-dev pkg-config b3sum bc; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
