@@ -1,37 +1,37 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds basin in release mode, and runs the main job on a local
-# basin: hash a file as b3sum does, store files (small and chunked), read them back, compare.
+# basin: back up a sample tree, change it, back it up again, list snapshots, restore, compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product basin
 BASIN=$(swift build -c release --show-bin-path)/basin
+SHARED=$(cd .. && pwd)/shared
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=demo
-python3 - "$work/sample.bin" <<'PY'
-import random, sys
-random.seed(1)
-with open(sys.argv[1], "wb") as out:
-    out.write(random.randbytes(24 << 20))
-PY
-printf 'a small value\n' > "$work/small.txt"
 
-echo "== basin hash agrees with b3sum"
-"$BASIN" hash "$work/sample.bin"
-b3sum "$work/sample.bin"
+echo "== a sample tree (the shared data-set generator, 128 MiB)"
+python3 "$SHARED/bench/mkdataset.py" make "$work/sample" --size 128M --seed 1 >/dev/null
+du -sh "$work/sample" | cut -f1
 
-echo "== a local, encrypted basin"
+echo "== basin init: a local, encrypted basin"
 "$BASIN" init
-small=$("$BASIN" put "$work/small.txt")
-large=$("$BASIN" put "$work/sample.bin")
-again=$("$BASIN" put "$work/sample.bin")
-echo "small.txt  -> $small"
-echo "sample.bin -> $large (stored again: $again, nothing new written)"
-"$BASIN" has "$large" && echo "has: yes"
-"$BASIN" get "$large" -o "$work/restored.bin"
-cmp "$work/sample.bin" "$work/restored.bin" && echo "get: restored sample.bin is identical"
+echo "== basin backup"
+"$BASIN" backup "$work/sample"
+echo "== change a few files, back up again: unchanged files are not read"
+python3 "$SHARED/bench/mkdataset.py" mutate "$work/sample" --seed 2 --fraction 0.02 >/dev/null
+"$BASIN" backup "$work/sample"
+echo "== basin snapshots"
+"$BASIN" snapshots
+echo "== basin diff of the two snapshots (summary)"
+"$BASIN" diff "$("$BASIN" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["short_id"])')" latest | tail -4
+echo "== basin restore latest, then compare with the source"
+"$BASIN" restore latest --target "$work/restored" --verify
+diff -r --no-dereference "$work/sample" "$work/restored$work/sample" && echo "restored tree is identical to the source"
+echo "== basin stats"
 "$BASIN" stats
-echo "== an unencrypted basin keys values by plain BLAKE3 (= b3sum)"
-BASIN_REPOSITORY="$work/plain" "$BASIN" init --no-encryption
-BASIN_REPOSITORY="$work/plain" "$BASIN" put "$work/sample.bin"
+echo "== basin hash agrees with b3sum"
+file=$(find "$work/sample" -type f -size +1M | head -1)
+"$BASIN" hash "$file"
+b3sum "$file"
