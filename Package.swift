@@ -74,8 +74,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore"]),
-        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore"]),
+        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore", "BasinTestSupport"]),
         .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys"],
                 path: "Tests/BasinTestSupport"),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),

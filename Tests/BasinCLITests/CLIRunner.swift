@@ -1,4 +1,5 @@
 import Foundation
+import BasinTestSupport
 import Testing
 
 /// Runs the real `basin` binary built next to the test bundle.
@@ -79,18 +80,5 @@ func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, ou
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// Seeded bytes for CLI tests (SplitMix64).
-func seededBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(count + 8)
-    while bytes.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        withUnsafeBytes(of: z.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-    return Array(bytes.prefix(count))
-}
+/// Seeded bytes for CLI tests.
+func seededBytes(_ count: Int, seed: UInt64) -> [UInt8] { SplitMix64.bytes(count, seed: seed) }

@@ -1,4 +1,5 @@
 import Foundation
+import BasinTestSupport
 import Testing
 @testable import BasinCore
 

@@ -1,23 +1,13 @@
+import BasinTestSupport
 import Testing
 @testable import BasinCore
 
-/// SplitMix64: a small seeded generator so every random test can be replayed from its seed.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
-private func randomKey(_ rng: inout SeededGenerator, w0: UInt64? = nil) -> Key {
+private func randomKey(_ rng: inout SplitMix64, w0: UInt64? = nil) -> Key {
     Key(w0: w0 ?? rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next())
 }
 
-private func entries(for keys: some Sequence<Key>, _ rng: inout SeededGenerator) -> [IndexEntry] {
+private func entries(for keys: some Sequence<Key>, _ rng: inout SplitMix64) -> [IndexEntry] {
     keys.map { key in
         IndexEntry(key: key, stratum: rng.next() % 1000, offset: UInt32.random(in: 0...UInt32.max, using: &rng),
                    length: UInt32.random(in: 0...IndexEntry.maxLength, using: &rng), kind: UInt8.random(in: 0...15, using: &rng))
@@ -77,7 +67,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
 
     @Test(arguments: [0, 1, 2, 1000, 100_000])
     func roundTripFindsEveryKeyAndNoAbsentOne(count: Int) throws {
-        var rng = SeededGenerator(state: UInt64(count) &+ 7)
+        var rng = SplitMix64(seed: UInt64(count) &+ 7)
         let original = entries(for: (0..<count).map { _ in randomKey(&rng) }, &rng)
         let strata = Array(Set(original.map(\.stratum)))
         let segment = try IndexSegmentCodec.encode(entries: original, strata: strata)
@@ -91,7 +81,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
     /// Keys that are not uniform: interpolation guesses badly, the search must still find them.
     @Test(arguments: ["shared prefix", "clusters", "dense low", "exponential", "extremes"])
     func adversarialKeysAreStillFound(shape: String) throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         let keys: [Key] = (0..<5000).map { index in
             let w0: UInt64 = switch shape {
             case "shared prefix": 0x1234_5678_9ABC_DEF0
@@ -109,7 +99,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
     }
 
     @Test func repeatedKeysKeepTheLastEntryGiven() throws {
-        var rng = SeededGenerator(state: 3)
+        var rng = SplitMix64(seed: 3)
         let key = randomKey(&rng), other = randomKey(&rng)
         let first = IndexEntry(key: key, stratum: 1, offset: 10, length: 5, kind: 0)
         let second = IndexEntry(key: key, stratum: 2, offset: 20, length: 5, kind: 0)
@@ -120,7 +110,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
     }
 
     @Test func streamedPiecesEqualTheWholeEncoding() throws {
-        var rng = SeededGenerator(state: 9)
+        var rng = SplitMix64(seed: 9)
         let sorted = IndexSegmentCodec.sortedUnique(entries(for: (0..<3000).map { _ in randomKey(&rng) }, &rng))
         let encoder = try IndexSegmentStreamEncoder(entryCount: sorted.count, strata: [5, 3])
         var streamed: [UInt8] = []
@@ -266,7 +256,7 @@ private func expectSearches(_ segment: [UInt8], present: [IndexEntry], absent: [
     /// Search must never trap or return a wrong entry, whatever the bytes.
     @Test(arguments: [0, 1, 47, 48, 49, 4800, 4831])
     func searchingArbitraryBytesNeverReturnsAWrongEntry(size: Int) {
-        var rng = SeededGenerator(state: UInt64(size))
+        var rng = SplitMix64(seed: UInt64(size))
         let garbage = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
         garbage.withUnsafeBytes { region in
             let count = region.count / 48

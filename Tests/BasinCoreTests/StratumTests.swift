@@ -1,4 +1,5 @@
 import Foundation
+import BasinTestSupport
 import Testing
 @testable import BasinCore
 
@@ -187,4 +188,3 @@ struct StratumTests {
     }
 }
 
-typealias SplitMix64 = CoreTestSupport.SplitMix64

@@ -1,5 +1,6 @@
 import BasinCore
 import Foundation
+import BasinTestSupport
 import Testing
 @testable import BasinSnapshots
 @testable import BasinStore
@@ -43,20 +44,7 @@ final class Scratch {
     }
 }
 
-func seeded(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed &+ 0x9E37_79B9_7F4A_7C15
-    var out = [UInt8]()
-    out.reserveCapacity(count + 8)
-    while out.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        withUnsafeBytes(of: z) { out.append(contentsOf: $0) }
-    }
-    return Array(out.prefix(count))
-}
+func seeded(_ count: Int, seed: UInt64) -> [UInt8] { SplitMix64.bytes(count, seed: seed) }
 
 func testBasin() async throws -> Basin {
     var options = BasinCreateOptions()
@@ -218,9 +206,9 @@ struct BackupTests {
     }
 
     @Test("exclude patterns follow restic's rules")
-    func excludePatterns() {
+    func excludePatterns() throws {
         func path(_ text: String) -> [[UInt8]] { text.split(separator: "/").map { Array($0.utf8) } }
-        let matcher = ExcludeMatcher(patterns: ["*.o", "/home/*/cache", "foo/**/bar", "build/"], caseInsensitive: ["*.JPG"])
+        let matcher = try ExcludeMatcher(patterns: ["*.o", "/home/*/cache", "foo/**/bar", "build/"], caseInsensitive: ["*.JPG"])
         #expect(matcher.excludes(path("/src/main.o")))
         #expect(matcher.excludes(path("/a/b/c/x.o")))
         #expect(!matcher.excludes(path("/src/main.c")))
@@ -230,6 +218,8 @@ struct BackupTests {
         #expect(matcher.excludes(path("/p/build")))
         #expect(matcher.excludes(path("/p/photo.jpg")) && matcher.excludes(path("/p/PHOTO.JPG")))
         #expect(!matcher.excludes(path("/p/photo.png")))
+        #expect(matcher.excludes(path("/home/u/cache/inside/file")), "below an excluded directory")
         #expect(ExcludeMatcher.patterns(fromFile: "# comment\n\n*.log\n  spaced  \n") == ["*.log", "spaced"])
+        #expect(throws: BasinError.self) { try ExcludeMatcher(patterns: ["[unclosed"]) }
     }
 }

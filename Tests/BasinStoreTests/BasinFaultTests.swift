@@ -1,5 +1,6 @@
 import BasinCore
 import Foundation
+import BasinTestSupport
 import Testing
 @testable import BasinStore
 
@@ -105,7 +106,7 @@ struct BasinFaultTests {
         let memory = try #require(backend as? MemoryBackend)
         let pristine = memory.snapshot()
         let strata = pristine.keys.filter { $0.hasSuffix(".stratum") }.sorted()
-        var generator = SplitMix(seed: 5)
+        var generator = SplitMix64(seed: 5)
         for round in 0..<40 {
             var damaged = pristine
             let name = strata[Int(generator.next() % UInt64(strata.count))]
@@ -196,18 +197,5 @@ struct BasinFaultTests {
         }
         let reopened = try await Basin.open(backend: memory, password: "pw", resolve: noLanes)
         #expect(await expectCorrectOrError(reopened, values, allowed: []).correct == values.count)
-    }
-}
-
-/// SplitMix64 for choosing damage reproducibly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import BasinCore
 import Foundation
+import BasinTestSupport
 import Testing
 @testable import BasinStore
 
@@ -19,7 +20,7 @@ struct BasinModelTests {
 
     @Test("random operations agree with a dictionary", arguments: Storage.allCases, [1, 2, 3] as [UInt64])
     func randomOperations(storage: Storage, seed: UInt64) async throws {
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("basin-model-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var backend: any Backend = storage == .memory ? MemoryBackend() : try LocalBackend(directory: directory, create: true)

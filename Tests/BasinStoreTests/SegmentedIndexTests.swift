@@ -1,23 +1,13 @@
 import BasinCore
 import Foundation
 import Synchronization
+import BasinTestSupport
 import Testing
 @testable import BasinStore
 
-/// SplitMix64: a small seeded generator so every random test can be replayed from its seed.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One stratum's worth of random entries.
-private func stratum(_ id: UInt64, grains: Int, _ rng: inout SeededGenerator) -> (stratum: UInt64, entries: [IndexEntry]) {
+private func stratum(_ id: UInt64, grains: Int, _ rng: inout SplitMix64) -> (stratum: UInt64, entries: [IndexEntry]) {
     var offset: UInt32 = 64
     let entries = (0..<grains).map { _ in
         let length = UInt32.random(in: 40...5000, using: &rng)
@@ -28,7 +18,7 @@ private func stratum(_ id: UInt64, grains: Int, _ rng: inout SeededGenerator) ->
     return (id, entries)
 }
 
-private func randomKeys(_ count: Int, _ rng: inout SeededGenerator) -> [Key] {
+private func randomKeys(_ count: Int, _ rng: inout SplitMix64) -> [Key] {
     (0..<count).map { _ in Key(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()) }
 }
 
@@ -76,7 +66,7 @@ private final class PieceRecordingBackend: Backend {
     @Test(arguments: BackendKind.allCases)
     func addedSegmentsAreFoundAfterReopening(kind: BackendKind) async throws {
         try await kind.with { backend in
-            var rng = SeededGenerator(state: 1)
+            var rng = SplitMix64(seed: 1)
             let index = try await SegmentedIndex.open(backend: backend)
             #expect(index.lookup(randomKeys(1, &rng)[0]) == nil)
             let strata = (1...3).map { stratum(UInt64($0), grains: 200 * $0, &rng) }
@@ -101,7 +91,7 @@ private final class PieceRecordingBackend: Backend {
     @Test(arguments: BackendKind.allCases)
     func mergeKeepsTheUnionAndRemovesItsInputs(kind: BackendKind) async throws {
         try await kind.with { backend in
-            var rng = SeededGenerator(state: 2)
+            var rng = SplitMix64(seed: 2)
             let index = try await SegmentedIndex.open(backend: backend)
             var expected: [Key: IndexEntry] = [:]
             for id in 1...10 {
@@ -141,7 +131,7 @@ private final class PieceRecordingBackend: Backend {
 
     @Test func largeMergesAreStreamedInPieces() async throws {
         let backend = PieceRecordingBackend()
-        var rng = SeededGenerator(state: 3)
+        var rng = SplitMix64(seed: 3)
         let index = try await SegmentedIndex.open(backend: backend)
         let strata = (1...3).map { stratum(UInt64($0), grains: 12_000, &rng) }
         for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
@@ -158,7 +148,7 @@ private final class PieceRecordingBackend: Backend {
     @Test(arguments: BackendKind.allCases)
     func unreadableSegmentsAreReportedAndTheRestServed(kind: BackendKind) async throws {
         try await kind.with { backend in
-            var rng = SeededGenerator(state: 4)
+            var rng = SplitMix64(seed: 4)
             let index = try await SegmentedIndex.open(backend: backend)
             let good = (1...2).map { stratum(UInt64($0), grains: 300, &rng) }
             for stratum in good { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
@@ -182,7 +172,7 @@ private final class PieceRecordingBackend: Backend {
     @Test(arguments: BackendKind.allCases)
     func aSegmentFailingVerificationIsDroppedBeforeMerging(kind: BackendKind) async throws {
         try await kind.with { backend in
-            var rng = SeededGenerator(state: 5)
+            var rng = SplitMix64(seed: 5)
             let index = try await SegmentedIndex.open(backend: backend)
             let strata = (1...3).map { stratum(UInt64($0), grains: 100, &rng) }
             for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
@@ -208,7 +198,7 @@ private final class PieceRecordingBackend: Backend {
     @Test(arguments: BackendKind.allCases)
     func rebuildReplacesEverySegment(kind: BackendKind) async throws {
         try await kind.with { backend in
-            var rng = SeededGenerator(state: 6)
+            var rng = SplitMix64(seed: 6)
             let index = try await SegmentedIndex.open(backend: backend)
             for id in 1...4 {
                 let stale = stratum(UInt64(id), grains: 50, &rng)
@@ -256,7 +246,7 @@ private final class PieceRecordingBackend: Backend {
         #expect(SegmentedIndex.mergeSelection(counts: [5, 5, 5], maxSegments: 3).isEmpty)
         #expect(SegmentedIndex.mergeSelection(counts: Array(repeating: 1, count: 9), maxSegments: 8) == Array(0..<9))
         #expect(SegmentedIndex.mergeSelection(counts: [1000, 1, 2, 50], maxSegments: 3) == [1, 2])
-        var rng = SeededGenerator(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<200 {
             let counts = (0..<Int.random(in: 2...30, using: &rng)).map { _ in Int.random(in: 0...10_000, using: &rng) }
             let maxSegments = Int.random(in: 1...10, using: &rng)

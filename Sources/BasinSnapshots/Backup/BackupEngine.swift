@@ -20,7 +20,7 @@ public final class BackupEngine: Sendable {
     public let repository: SnapshotRepository
     public let options: BackupOptions
     public let progress: BackupProgress
-    let excluder: ExcludeMatcher
+    let excluderOrError: Result<ExcludeMatcher, BasinError>
     let accounts = AccountNames()
     let readers: AsyncLimiter
     let state = Mutex(State())
@@ -40,16 +40,22 @@ public final class BackupEngine: Sendable {
         self.repository = repository
         self.options = options
         self.progress = progress
-        excluder = ExcludeMatcher(patterns: options.excludes, caseInsensitive: options.caseInsensitiveExcludes)
+        excluderOrError = Result { () throws(BasinError) in
+            try ExcludeMatcher(patterns: options.excludes, caseInsensitive: options.caseInsensitiveExcludes)
+        }
         readers = AsyncLimiter(limit: max(1, options.readers))
     }
 
     var basin: Basin { repository.basin }
 
+    /// Valid once `run()` has checked the patterns.
+    var excluder: ExcludeMatcher { (try? excluderOrError.get()) ?? (try! ExcludeMatcher(patterns: [])) }
+
     /// Runs the backup and, unless it is a dry run, writes the snapshot.
     /// - Throws: `.invalidArgument` for paths that do not exist; store errors (a full disk, a
     ///   server failing) end the backup. Unreadable files are warnings, not errors.
     public func run() async throws(BasinError) -> BackupResult {
+        _ = try excluderOrError.get()
         let started = ContinuousClock.now
         let startDate = Date()
         let targets = try options.paths.map { path throws(BasinError) in try Self.absoluteComponents(path) }

@@ -1,29 +1,8 @@
+import BasinTestSupport
 /// Helpers shared by the BasinCore primitive tests (namespaced to stay clear of other suites).
 enum CoreTestSupport {
-    /// SplitMix64 (Steele, Lea, Flood 2014; Vigna's reference `splitmix64.c`): a tiny seeded
-    /// PRNG, so every "random" test input is reproducible from the seed it prints.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// `count` bytes: successive outputs, each written little-endian (the layout
-        /// `scripts/fastcdc_reference.py` uses for its golden input).
-        mutating func bytes(_ count: Int) -> [UInt8] {
-            // Words first, then one reinterpretation: far faster than appending bytes in debug builds.
-            var words = [UInt64](repeating: 0, count: (count + 7) / 8)
-            for index in words.indices { words[index] = next().littleEndian }
-            return words.withUnsafeBytes { Array($0.prefix(count)) }
-        }
-    }
+    /// The shared seeded generator (BasinTestSupport).
+    typealias SplitMix64 = BasinTestSupport.SplitMix64
 
     /// Bytes from hex digits (whitespace ignored); traps on malformed literals, which are ours.
     static func bytes(hex: String) -> [UInt8] {

@@ -1,3 +1,4 @@
+import BasinTestSupport
 import BasinStore
 import Testing
 
@@ -34,18 +35,5 @@ func expectBasinError<T>(
 
 /// Deterministic pseudo-random bytes (SplitMix64), so a failing test sees the same data again.
 func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count)
-    while bytes.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        for shift in stride(from: 0, to: 64, by: 8) where bytes.count < count {
-            bytes.append(UInt8(truncatingIfNeeded: z >> UInt64(shift)))
-        }
-    }
-    return bytes
+    SplitMix64.bytes(count, seed: seed)
 }
