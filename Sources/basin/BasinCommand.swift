@@ -30,8 +30,8 @@ struct BasinCommand: AsyncParsableCommand {
     /// such buffers in the heap instead (the pipeline bounds how many exist at once).
     static func tuneAllocator() {
         #if canImport(Glibc)
-        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
         #endif
     }
 }
