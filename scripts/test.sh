@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs Basin's whole test suite.
+# Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
+# S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
+s3dir=$(mktemp -d /tmp/basin-s3-test.XXXXXX)
+trap 'bash scripts/s3-server.sh stop "$s3dir"; rm -rf "$s3dir"' EXIT
+bash scripts/s3-server.sh start "$s3dir"
+# shellcheck disable=SC1091
+source "$s3dir/env"
 swift test --skip-build
