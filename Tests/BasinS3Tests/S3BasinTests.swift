@@ -54,7 +54,6 @@ struct S3BasinTests {
                 #expect(names.contains { $0.hasPrefix(folder) }, "no \(folder) object in \(names)")
             }
             #expect(names.filter { $0.hasPrefix("data/") }.count > 1)
-            // Each stratum's footer names it: the id in its name is the one inside.
             let config = try BasinConfig.decode(try await backend.read("config"), location: backend.location)
             #expect(config.lanes.isEmpty)
         }
@@ -81,7 +80,9 @@ struct S3BasinTests {
                                  options: S3TestServer.options())
             defer { Task { await cold.shutdown() } }
             #expect(try await hot.list(prefix: "data/").isEmpty)
-            #expect(!(try await hot.list(prefix: "meta/").isEmpty) && !(try await hot.list(prefix: "index/").isEmpty))
+            let hotMeta = try await hot.list(prefix: "meta/")
+            let hotIndex = try await hot.list(prefix: "index/")
+            #expect(!hotMeta.isEmpty && !hotIndex.isEmpty)
             let coldObjects = try await cold.list(prefix: "")
             #expect(!coldObjects.isEmpty && coldObjects.allSatisfy { $0.name.hasPrefix("data/") })
             for object in coldObjects {

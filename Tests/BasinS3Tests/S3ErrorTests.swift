@@ -17,12 +17,13 @@ struct S3ErrorTests {
                                 credentials: S3Credentials(accessKeyID: accessKey, secretAccessKey: secret),
                                 options: S3TestServer.options())
             defer { Task { await bad.shutdown() } }
-            for (label, call) in [
-                ("read", { _ = try await bad.read("config") }),
-                ("stat", { _ = try await bad.stat("config") }),
-                ("write", { try await bad.write("keys/k1", bytes: [2]) }),
-                ("list", { _ = try await bad.list(prefix: "") }),
-            ] as [(String, @Sendable () async throws -> Void)] {
+            let calls: [(String, @Sendable () async throws -> Void)] = [
+                ("read", { @Sendable in _ = try await bad.read("config") }),
+                ("stat", { @Sendable in _ = try await bad.stat("config") }),
+                ("write", { @Sendable in try await bad.write("keys/k1", bytes: [2]) }),
+                ("list", { @Sendable in _ = try await bad.list(prefix: "") }),
+            ]
+            for (label, call) in calls {
                 let error = try #require(await basinError(call), "\(label)")
                 #expect(error.code == .invalidArgument, "\(label): \(error)")
                 #expect(error.message.contains("refused the credentials"), "\(label): \(error.message)")
@@ -59,11 +60,12 @@ struct S3ErrorTests {
         let backend = S3Backend(location: try S3Location("s3:http://127.0.0.1:\(port)/bucket/p"),
                                 credentials: S3TestServer.credentials, options: S3TestServer.options(maxAttempts: 3, sleeps: sleeps))
         defer { Task { await backend.shutdown() } }
-        for call in [
-            { _ = try await backend.stat("config") },
-            { _ = try await backend.read("data/aa/x", range: 0..<10) },
-            { try await backend.write("config", bytes: [1]) },
-        ] as [@Sendable () async throws -> Void] {
+        let calls: [@Sendable () async throws -> Void] = [
+            { @Sendable in _ = try await backend.stat("config") },
+            { @Sendable in _ = try await backend.read("data/aa/x", range: 0..<10) },
+            { @Sendable in try await backend.write("config", bytes: [1]) },
+        ]
+        for call in calls {
             let error = try #require(await basinError(call))
             #expect(error.code == .unavailable)
             #expect(error.message.contains("http://127.0.0.1:\(port)") && error.message.contains("3 attempts"), "\(error.message)")

@@ -13,7 +13,7 @@ struct S3LocationTests {
         #expect(local.key(for: "data/3f/x.stratum") == "some/prefix/data/3f/x.stratum")
         #expect(local.name(forKey: "some/prefix/config") == "config")
         #expect(local.name(forKey: "some/prefixed/config") == nil)
-        #expect(local.url(path: local.path(key: "data/a b"), query: "") == "http://127.0.0.1:8333/bucket/some/prefix/data/a%20b")
+        #expect(local.url(path: local.path(key: local.key(for: "data/a b")), query: "") == "http://127.0.0.1:8333/bucket/some/prefix/data/a%20b")
 
         let aws = try S3Location("s3:https://s3.eu-west-1.amazonaws.com/my-bucket/")
         #expect(aws.scheme == "https" && aws.port == nil && aws.prefix.isEmpty && aws.key(for: "config") == "config")
