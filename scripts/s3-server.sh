@@ -40,10 +40,12 @@ find_weed() {
   echo "$weed"
 }
 
-answers() { # true once the S3 port answers HTTP (any status)
+answers() { # true once the S3 port answers HTTP (any status) and the master knows the volume
+  # server: after a restart, reads fail until the volume server has reported its volumes.
   local code
   code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$s3_port/" 2>/dev/null || true)
-  [ -n "$code" ] && [ "$code" != "000" ]
+  [ -n "$code" ] && [ "$code" != "000" ] &&
+    curl -s -m 2 "http://127.0.0.1:$master_port/dir/status" 2>/dev/null | grep -q '"DataNodes":\[{'
 }
 
 # Alive and not a zombie (an orphaned server may wait for a reaper after it exits).
@@ -76,14 +78,22 @@ start() {
 {"identities":[{"name":"basin-test","credentials":[{"accessKey":"$access_key","secretKey":"$secret_key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 EOF
   # setsid: the server outlives this script and is not killed with the caller's process group.
-  setsid "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
+  # Inherited descriptors beyond stdio are closed first: a caller waiting for this script to
+  # exit (Foundation's Process watches a socket its child inherits) must not wait for weed.
+  (
+    for fd in /proc/self/fd/*; do
+      n=${fd##*/}
+      if [ "$n" -gt 2 ]; then exec {n}>&- 2>/dev/null || true; fi
+    done
+    exec setsid "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
     -master.port="$master_port" -master.port.grpc="$master_grpc" -master.telemetry=false \
     -volume.port="$volume_port" -volume.port.grpc="$volume_grpc" \
     -filer.port="$filer_port" -filer.port.grpc="$filer_grpc" \
     -s3 -s3.port="$s3_port" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" \
     -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
-    -volume.max=200 -master.volumeSizeLimitMB=512 \
-    >>"$dir/weed.log" 2>&1 </dev/null &
+    -volume.max=200 -master.volumeSizeLimitMB=512 -master.electionTimeout=1s -volume.preStopSeconds=0 \
+    >>"$dir/weed.log" 2>&1 </dev/null
+  ) &
   local pid=$!
   echo "$pid" >"$dir/weed.pid"
   # Bounded wait: the server answers within a few seconds on a quiet machine.
@@ -122,8 +132,8 @@ stop() {
   pid=$(cat "$dir/weed.pid")
   if alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    # It shuts down slowly on SIGTERM: give it 10 s, then SIGKILL.
-    for _ in $(seq 1 100); do
+    # It shuts down slowly on SIGTERM: give it BASIN_S3_STOP_WAIT seconds (5), then SIGKILL.
+    for _ in $(seq 1 $((${BASIN_S3_STOP_WAIT:-5} * 10))); do
       alive "$pid" || break
       sleep 0.1
     done

@@ -95,8 +95,10 @@ final class PrivateS3Server: Sendable {
         }
     }
 
+    /// Stops the server at once (its data is thrown away) and removes its directory.
     func stop() {
-        _ = try? runProgram("/usr/bin/env", ["bash", Self.script, "stop", directory], environment: environment)
+        _ = try? runProgram("/usr/bin/env", ["bash", Self.script, "stop", directory],
+                            environment: environment.merging(["BASIN_S3_STOP_WAIT": "0"]) { _, new in new })
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
