@@ -53,17 +53,26 @@ start=$(now)
 "$basin" put -r "s3:$endpoint/basin-bench/repo" "$input" >/dev/null
 basin_time=$(python3 -c "print($(now) - $start)")
 
+# The same put into a local directory: what the store's pipeline alone costs.
+"$basin" init -r "$work/local" >/dev/null
+start=$(now)
+"$basin" put -r "$work/local" "$input" >/dev/null
+local_time=$(python3 -c "print($(now) - $start)")
+rm -rf "$work/local"
+
 restic -q -r "s3:$endpoint/restic-bench" init >/dev/null
 start=$(now)
 restic -q -r "s3:$endpoint/restic-bench" backup "$input" >/dev/null
 restic_time=$(python3 -c "print($(now) - $start)")
 
-python3 - "$bytes" "$basin_time" "$restic_time" "$(stored basin-bench)" "$(stored restic-bench)" "$what" <<'EOF'
+python3 - "$bytes" "$basin_time" "$restic_time" "$(stored basin-bench)" "$(stored restic-bench)" "$what" "$local_time" <<'EOF'
 import sys
 size, basin, restic, basin_stored, restic_stored, what = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+local = float(sys.argv[7])
 mb = size / 1e6
 print(f"input: {size / 2**20:.0f} MiB of {what}; SeaweedFS S3 on 127.0.0.1")
 print(f"basin put      {basin:7.2f} s  {mb / basin:7.1f} MB/s  stored {basin_stored / 2**20:7.1f} MiB")
+print(f"  (local dir   {local:7.2f} s  {mb / local:7.1f} MB/s: the store's pipeline without S3)")
 print(f"restic backup  {restic:7.2f} s  {mb / restic:7.1f} MB/s  stored {restic_stored / 2**20:7.1f} MiB")
 print(f"throughput ratio basin/restic: {restic / basin:.2f}x")
 EOF
