@@ -1,4 +1,5 @@
 import BasinStore
+import Crypto
 import Foundation
 import Testing
 @testable import BasinS3
@@ -154,6 +155,20 @@ struct S3BackendTests {
         try await backend.createBucketIfMissing()  // idempotent
         try await backend.write("config", bytes: [1])
         #expect(try await backend.read("config") == [1])
+    }
+
+    @Test("the server checks the Content-MD5 a PUT carries: bytes damaged in transit are refused")
+    func integrityHeaderIsChecked() async throws {
+        try await S3TestServer.withBackend { backend in
+            let sent = testBytes(10_000, seed: 1)
+            var damaged = sent
+            damaged[5000] ^= 1
+            let (response, _) = try await backend.send(
+                "PUT", key: backend.s3Location.key(for: "data/aa/x"),
+                headers: [("content-md5", Data(Insecure.MD5.hash(data: sent)).base64EncodedString())], body: damaged, what: "x")
+            #expect(response.status == 400, "\(String(decoding: response.body, as: UTF8.self))")
+            #expect(try await backend.stat("data/aa/x") == nil)
+        }
     }
 
     /// Multipart uploads still open under the backend's prefix (ListMultipartUploads).
