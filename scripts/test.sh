@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs Basin's whole test suite, then the kill -9
-# resume loop (small) against the built binary.
+# Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
+# S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards, then the
+# kill -9 resume loop (small) against the built binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
+s3dir=$(mktemp -d /tmp/basin-s3-test.XXXXXX)
+trap 'bash scripts/s3-server.sh stop "$s3dir"; rm -rf "$s3dir"' EXIT
+bash scripts/s3-server.sh start "$s3dir"
+# shellcheck disable=SC1091
+source "$s3dir/env"
 swift test --skip-build
 bash scripts/crash-resume.sh 3 "$(swift build --show-bin-path)/basin" 48M

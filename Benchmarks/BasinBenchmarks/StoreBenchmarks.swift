@@ -49,7 +49,7 @@ private func benchmarkOptions() -> BasinCreateOptions {
 }
 
 private let noResolver: BackendResolver = { location throws(BasinError) in
-    throw BasinError(.notFound, location)
+    throw BasinError(.notFound, location.location)
 }
 
 /// A basin with 512 committed 64 KiB values, built once.

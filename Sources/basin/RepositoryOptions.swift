@@ -1,11 +1,12 @@
 import ArgumentParser
 import BasinCore
+import BasinS3
 import BasinStore
 import Foundation
 
 /// Options every command that opens a basin takes.
 struct RepositoryOptions: ParsableArguments {
-    @Option(name: [.short, .customLong("repo")], help: ArgumentHelp("The basin: a directory (default: $BASIN_REPOSITORY).", valueName: "PATH"))
+    @Option(name: [.short, .customLong("repo")], help: ArgumentHelp("The basin: a directory, or s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX] (default: $BASIN_REPOSITORY).", valueName: "LOCATION"))
     var repository: String?
 
     @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file (default: $BASIN_PASSWORD_FILE, then $BASIN_PASSWORD, then a prompt).", valueName: "FILE"))
@@ -54,9 +55,23 @@ struct RepositoryOptions: ParsableArguments {
     }
 }
 
-/// Turns locations into backends.
+/// Turns locations into backends: a local directory, or an `s3:` location.
 enum Backends {
-    static func open(_ location: String, create: Bool) async throws(BasinError) -> any Backend {
+    /// Opens the backend at `location`.
+    ///
+    /// - Parameters:
+    ///   - location: A directory, or `s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]`.
+    ///   - create: Create the directory, or the bucket (as `restic init` does), when missing.
+    ///   - storageClass: The S3 storage class of objects written (S3 locations only).
+    /// - Throws: `.noRepository` for a missing directory or bucket; `.invalidArgument` for a
+    ///   malformed location, missing credentials or a storage class on a local location.
+    static func open(_ location: String, create: Bool, storageClass: String? = nil) async throws(BasinError) -> any Backend {
+        if S3Location.isS3(location) {
+            return try await openS3(location, create: create, storageClass: storageClass)
+        }
+        guard storageClass == nil else {
+            throw BasinError(.invalidArgument, "a storage class applies to S3 locations only, not to \(location)")
+        }
         do {
             return try LocalBackend(directory: location, create: create)
         } catch where error.code == .notFound {
@@ -64,7 +79,27 @@ enum Backends {
         }
     }
 
-    static let resolver: BackendResolver = { location throws(BasinError) in
-        try await open(location, create: false)
+    /// An S3 backend: credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    /// AWS_SESSION_TOKEN or ~/.aws/credentials (AWS_PROFILE), region from AWS_REGION or
+    /// AWS_DEFAULT_REGION (default us-east-1), virtual-hosted requests with
+    /// BASIN_S3_BUCKET_LOOKUP=dns (path-style by default).
+    static func openS3(_ location: String, create: Bool, storageClass: String?) async throws(BasinError) -> any Backend {
+        let environment = ProcessInfo.processInfo.environment
+        let style: S3Location.AddressingStyle = environment["BASIN_S3_BUCKET_LOOKUP"] == "dns" ? .virtualHosted : .path
+        let parsed = try S3Location(location, addressingStyle: style)
+        var options = S3Backend.Options()
+        options.region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        options.storageClass = storageClass
+        let backend = S3Backend(location: parsed, credentials: try S3Credentials.resolve(environment: environment), options: options)
+        if create {
+            try await backend.createBucketIfMissing()
+        } else if !(try await backend.bucketExists()) {
+            throw BasinError(.noRepository, "there is no basin at \(location): the bucket '\(parsed.bucket)' does not exist at \(parsed.endpoint)")
+        }
+        return backend
+    }
+
+    static let resolver: BackendResolver = { lane throws(BasinError) in
+        try await open(lane.location, create: false, storageClass: lane.storageClass)
     }
 }

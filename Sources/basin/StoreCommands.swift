@@ -1,5 +1,6 @@
 import ArgumentParser
 import BasinCore
+import BasinS3
 import BasinStore
 import Foundation
 
@@ -14,8 +15,11 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .customLong("encryption"), help: "chacha20-poly1305 (default) or aes-256-gcm.")
     var encryption = PayloadAlgorithm.chacha20Poly1305.name
 
-    @Option(name: .customLong("data-location"), help: ArgumentHelp("Keep the data lane's strata in this directory (cold storage).", valueName: "PATH"))
+    @Option(name: .customLong("data-location"), help: ArgumentHelp("Keep the data lane's strata in this directory or s3: location (cold storage).", valueName: "LOCATION"))
     var dataLocation: String?
+
+    @Option(name: .customLong("data-storage-class"), help: ArgumentHelp("S3 storage class of the data lane's strata (STANDARD_IA, GLACIER, …); needs an s3: basin or --data-location.", valueName: "CLASS"))
+    var dataStorageClass: String?
 
     @Option(name: .customLong("compression"), help: "zstd level 1-19, or 0 for none.")
     var compression: Int32 = 3
@@ -50,10 +54,22 @@ struct InitCommand: AsyncParsableCommand {
             }
             if ProcessInfo.processInfo.environment["BASIN_TEST_FAST_KDF"] == "1" { options.kdf = .testing }
             let location = try repository.location()
+            if let dataStorageClass {
+                guard !dataStorageClass.isEmpty, dataStorageClass.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw ValidationError("--data-storage-class takes an S3 storage class such as STANDARD_IA")
+                }
+                guard S3Location.isS3(dataLocation ?? location) else {
+                    throw ValidationError("--data-storage-class needs an s3: basin or an s3: --data-location")
+                }
+                options.laneStorageClasses[Lane.data.folder] = dataStorageClass
+            }
             if let dataLocation {
-                let absolute = URL(fileURLWithPath: dataLocation).standardizedFileURL.path
-                _ = try await Backends.open(absolute, create: true)
-                options.laneLocations[Lane.data.folder] = absolute
+                let resolved = S3Location.isS3(dataLocation) ? dataLocation : URL(fileURLWithPath: dataLocation).standardizedFileURL.path
+                _ = try await Backends.open(resolved, create: true, storageClass: dataStorageClass)
+                options.laneLocations[Lane.data.folder] = resolved
+            } else if dataStorageClass != nil {
+                // The data lane stays beside the rest, written with its own storage class.
+                options.laneLocations[Lane.data.folder] = location
             }
             var password: String?
             if options.encryption != .none {

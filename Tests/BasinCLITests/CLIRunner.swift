@@ -67,10 +67,11 @@ final class ScratchDirectory {
 }
 
 /// Runs a command-line tool other than basin (b3sum, mount) and returns its stdout.
-func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

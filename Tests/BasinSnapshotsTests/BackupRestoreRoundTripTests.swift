@@ -17,7 +17,7 @@ struct BackupRestoreRoundTripTests {
         options.kdf = .testing
         let backend = try LocalBackend(directory: directory.path("basin"), create: true)
         return try await Basin.create(backend: backend, password: "pw", options: options, resolve: { location throws(BasinError) in
-            throw BasinError(.notFound, location)
+            throw BasinError(.notFound, location.location)
         })
     }
 

@@ -52,7 +52,7 @@ func testBasin() async throws -> Basin {
     options.stratumTargetSize = 256 << 10
     options.kdf = .testing
     return try await Basin.create(backend: MemoryBackend(), password: "pw", options: options, resolve: { location throws(BasinError) in
-        throw BasinError(.notFound, location)
+        throw BasinError(.notFound, location.location)
     })
 }
 

@@ -150,8 +150,8 @@ struct BasinTests {
         let cold = MemoryBackend()
         var options = smallOptions()
         options.laneLocations = ["data": "cold"]
-        let resolve: BackendResolver = { location throws(BasinError) in
-            guard location == "cold" else { throw BasinError(.notFound, location) }
+        let resolve: BackendResolver = { lane throws(BasinError) in
+            guard lane.location == "cold" else { throw BasinError(.notFound, lane.location) }
             return cold
         }
         let basin = try await Basin.create(backend: hot, password: "pw", options: options, resolve: resolve)

@@ -6,15 +6,18 @@ public struct BasinCreateOptions: Sendable {
     public var compressionLevel: Int32? = 3
     public var chunker: FastCDCParameters = .default
     public var stratumTargetSize = 16 << 20
-    /// Lanes to place elsewhere: lane folder name → location (a path for now).
+    /// Lanes to place elsewhere: lane folder name → location (a path or an `s3:` location).
     public var laneLocations: [String: String] = [:]
+    /// S3 storage classes of lanes placed elsewhere: lane folder name → class (`STANDARD_IA`).
+    public var laneStorageClasses: [String: String] = [:]
     public var kdf: KeyFile.KDFParameters = .standard
 
     public init() {}
 }
 
-/// Opens backends for lane locations written in a config (`--data-location PATH`).
-public typealias BackendResolver = @Sendable (_ location: String) async throws(BasinError) -> any Backend
+/// Opens backends for lane locations written in a config (`--data-location PATH`), with the
+/// lane's storage class where one is set.
+public typealias BackendResolver = @Sendable (_ lane: BasinConfig.LaneLocation) async throws(BasinError) -> any Backend
 
 extension Basin {
     /// Creates a new basin on `backend`, which must not hold one already.
@@ -46,7 +49,10 @@ extension Basin {
         let config = BasinConfig(id: Hex.encode(SecureRandom.bytes(32)), encryption: options.encryption,
                                  compressionLevel: options.compressionLevel, chunker: options.chunker,
                                  stratumTargetSize: options.stratumTargetSize,
-                                 lanes: options.laneLocations.mapValues { BasinConfig.LaneLocation(location: $0) })
+                                 lanes: options.laneLocations.reduce(into: [:]) { lanes, lane in
+                                     lanes[lane.key] = BasinConfig.LaneLocation(
+                                         location: lane.value, storageClass: options.laneStorageClasses[lane.key])
+                                 })
         let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
         // The config goes last: a basin is there once its config is.
         try await backend.write(BasinConfig.objectName, bytes: try encodeJSON(config.encoded))
@@ -92,8 +98,8 @@ extension Basin {
     }
 
     static func laneBackend(config: BasinConfig, main: any Backend, resolve: BackendResolver) async throws(BasinError) -> any Backend {
-        guard let location = config.lanes[Lane.data.folder]?.location else { return main }
-        return try await resolve(location)
+        guard let lane = config.lanes[Lane.data.folder] else { return main }
+        return try await resolve(lane)
     }
 
     static func encodeJSON(_ body: () throws -> [UInt8]) throws(BasinError) -> [UInt8] {

@@ -18,10 +18,18 @@ public struct BasinConfig: Codable, Equatable, Sendable {
         public var level: Int32
     }
 
-    /// Where a lane's strata live when not in the basin itself.
+    /// Where a lane's strata live when not in the basin itself (docs/FORMAT.md §2).
     public struct LaneLocation: Codable, Equatable, Sendable {
-        /// A local path (absolute) for now; an S3 URL once the S3 backend exists.
+        /// An absolute local path, or an S3 location (`s3:http://host/bucket/prefix`).
         public var location: String
+        /// The S3 storage class of the lane's objects (`STANDARD_IA`, `GLACIER`, …); nil for
+        /// the bucket's default. Absent from the JSON when nil, so older configs read alike.
+        public var storageClass: String?
+
+        public init(location: String, storageClass: String? = nil) {
+            self.location = location
+            self.storageClass = storageClass
+        }
     }
 
     public var version: Int

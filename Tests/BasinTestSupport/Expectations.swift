@@ -1,9 +1,8 @@
-import BasinTestSupport
 import BasinStore
 import Testing
 
 /// The error `body` throws, or nil (and a recorded issue) when it returns normally.
-func basinError<T>(
+public func basinError<T>(
     _ body: () async throws -> T,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async -> BasinError? {
@@ -20,7 +19,7 @@ func basinError<T>(
 }
 
 /// Expects `body` to throw a ``BasinError`` of `code` whose message contains `naming`.
-func expectBasinError<T>(
+public func expectBasinError<T>(
     _ code: BasinError.Code, naming: String? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> T
@@ -34,6 +33,6 @@ func expectBasinError<T>(
 }
 
 /// Deterministic pseudo-random bytes (SplitMix64), so a failing test sees the same data again.
-func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+public func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     SplitMix64.bytes(count, seed: seed)
 }
