@@ -7,5 +7,4 @@ let benchmarks: @Sendable () -> Void = {
     registerBackendBenchmarks()
     registerIndexBenchmarks()
     registerStoreBenchmarks()
-    registerIndexBenchmarks()
 }
