@@ -17,7 +17,7 @@ func registerStoreBenchmarks() {
             configuration: .init(metrics: [.wallClock, megabytesPerSecond], warmupIterations: 1,
                                  maxDuration: .seconds(10), maxIterations: 20)
         ) { benchmark in
-            let basin = try await Basin.create(backend: MemoryBackend(), password: nil, options: benchmarkOptions(), resolve: noResolver)
+            let basin = try await Basin.create(backend: MemoryBackend(), password: "bench", options: benchmarkOptions(), resolve: noResolver)
             let start = ContinuousClock.now
             benchmark.startMeasurement()
             for value in values { try await basin.put(value) }
