@@ -40,16 +40,41 @@ struct RepositoryOptions: ParsableArguments {
 
     /// Opens the basin, asking for a password only when it is encrypted and none was given.
     func openBasin() async throws -> Basin {
+        try await openBasinWithPassword().basin
+    }
+
+    /// Opens the basin and says which password opened it (nil for an unencrypted basin).
+    func openBasinWithPassword() async throws -> (basin: Basin, password: String?) {
         let backend = try await Backends.open(try location(), create: false)
         let environment = ProcessInfo.processInfo.environment
         let given = passwordFile != nil || environment["BASIN_PASSWORD_FILE"] != nil || environment["BASIN_PASSWORD"] != nil
         // An unencrypted basin needs no password: try without one before prompting.
         let password = given ? try self.password() : nil
         do {
-            return try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            return (try await Basin.open(backend: backend, password: password, resolve: Backends.resolver), password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
-            return try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
+            return (try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver), prompted)
+        }
+    }
+
+    /// Opens the basin, takes a lock on it (docs/FORMAT.md, "Locks"), runs `body`, and
+    /// releases the lock however `body` ends.
+    /// - Parameters:
+    ///   - exclusive: an exclusive lock (only prune's delete phase and index repairs need one).
+    ///   - operation: named in the lock, for other processes' messages.
+    /// - Throws: `.locked` (exit 11) when another process holds a conflicting lock.
+    func withLockedBasin<T>(exclusive: Bool = false, operation: String,
+                            _ body: (Basin, BasinLock) async throws -> T) async throws -> T {
+        let basin = try await openBasin()
+        let lock = try await basin.lock(exclusive: exclusive, operation: operation)
+        do {
+            let result = try await body(basin, lock)
+            await lock.release()
+            return result
+        } catch {
+            await lock.release()
+            throw error
         }
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Times in lock objects and condemnation records: RFC 3339 in UTC with milliseconds
+/// (`2026-11-26T01:02:03.123Z`), as FORMAT.md §11 and §12 describe them.
+enum RFC3339 {
+    static func format(_ date: Date) -> String {
+        formatter().string(from: date)
+    }
+
+    /// - Returns: the date, or nil for text that is not RFC 3339 (with or without fractions).
+    static func parse(_ text: String) -> Date? {
+        if let date = formatter().date(from: text) { return date }
+        let whole = ISO8601DateFormatter()
+        whole.formatOptions = [.withInternetDateTime]
+        return whole.date(from: text)
+    }
+
+    private static func formatter() -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter
+    }
+}
