@@ -25,11 +25,8 @@ extension Checker {
             }
             report.strataRead += 1
             report.bytesRead += Int64(bytes.count)
-            if !scan.complete, known[stratum.id] != nil {
-                report.problems.append(CheckProblem(.data, object: name,
-                    "scanning its frames stops at offset \(scan.validLength): a frame there is damaged"))
-            }
-            // The index grain's list when it decoded, else what a scan finds.
+            // The index grain's list when it decoded, else what a scan finds (a damaged frame
+            // then fails its own check below).
             let entries = known[stratum.id]?.entries ?? scan.entries
             var damaged = 0
             for entry in entries {
