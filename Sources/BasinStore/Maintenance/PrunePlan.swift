@@ -6,7 +6,7 @@ import BasinCore
 public struct PrunePlan: Sendable {
     /// How to plan.
     public struct Settings: Sendable {
-        /// A stratum with more than this fraction of unused bytes is repacked (0…1).
+        /// A stratum whose unused grains take more than this fraction of it is repacked (0…1).
         public var maxUnused = 0.10
         /// At most this many live bytes are repacked in one run; nil for no limit.
         public var maxRepackBytes: Int64?
@@ -79,7 +79,8 @@ public struct PrunePlan: Sendable {
                 plan.condemn.append(stratum)
                 continue
             }
-            let unused = stratum.size - keptBytes
+            // Grains no snapshot reaches (framing is not unused: a repacked stratum has it too).
+            let unused = stratum.grainBytes - keptBytes
             let canRepack = stratum.lane == .meta || settings.repackData
             if Double(unused) > settings.maxUnused * Double(stratum.size), canRepack {
                 candidates.append(Repack(stratum: stratum, live: kept))
@@ -97,7 +98,7 @@ public struct PrunePlan: Sendable {
                 budget -= Int64(candidate.liveBytes)
             } else {
                 plan.keptPartly.append(candidate.stratum)
-                plan.unusedKept += candidate.stratum.size - candidate.liveBytes
+                plan.unusedKept += candidate.stratum.grainBytes - candidate.liveBytes
             }
         }
         return plan
