@@ -23,9 +23,24 @@ extension Basin {
     ///   - holder: who holds it (this process, unless a test says otherwise).
     /// - Returns: the held lock; call ``BasinLock/release()`` when done.
     /// - Throws: `.locked` naming the holder of a conflicting lock (host, pid, age), or an
-    ///   unreadable lock object; the backend's errors.
+    ///   unreadable lock object, once ``LockPolicy/retryFor`` has passed; the backend's errors.
     public nonisolated func lock(exclusive: Bool, operation: String, policy: LockPolicy = LockPolicy(),
                                  holder: LockHolder = .current) async throws(BasinError) -> BasinLock {
+        let deadline = Date().addingTimeInterval(policy.retryFor)
+        var pause = 0.1
+        while true {
+            do {
+                return try await attemptLock(exclusive: exclusive, operation: operation, policy: policy, holder: holder)
+            } catch where error.code == .locked && Date().addingTimeInterval(pause) < deadline {
+                // Back off (up to 5 s between attempts) while the holder finishes.
+                try? await Task.sleep(for: .seconds(pause))
+                pause = min(pause * 2, 5)
+            }
+        }
+    }
+
+    /// One attempt of ``lock(exclusive:operation:policy:holder:)``.
+    func attemptLock(exclusive: Bool, operation: String, policy: LockPolicy, holder: LockHolder) async throws(BasinError) -> BasinLock {
         let now = Date()
         let record = LockRecord(holder: holder, operation: operation, exclusive: exclusive, time: now, refreshed: now)
         let name = Self.newLockName()

@@ -118,6 +118,8 @@ public struct LockPolicy: Sendable {
     public var refreshInterval: Duration = .seconds(300)
     /// A lock not refreshed for this long is stale (others may ignore and remove it).
     public var staleAfter: TimeInterval = 1800
+    /// How long to keep trying when another process holds a conflicting lock (0: fail at once).
+    public var retryFor: TimeInterval = 0
 
     public init() {}
 }
