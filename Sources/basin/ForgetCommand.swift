@@ -112,7 +112,8 @@ struct ForgetCommand: AsyncParsableCommand {
                 print("dry run: prune skipped")
                 return
             }
-            let options = try pruneOptions.pruneOptions(dryRun: false)
+            var options = try pruneOptions.pruneOptions(dryRun: false)
+            options.lockPolicy = try repository.lockPolicy
             let report = try await Pruner(repository: SnapshotRepository(basin: basin), options: options).run()
             try PruneCommand.show(report, options: options, json: json)
         }

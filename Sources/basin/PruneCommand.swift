@@ -28,7 +28,8 @@ struct PruneCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let options = try prune.pruneOptions(dryRun: dryRun)
+        var options = try prune.pruneOptions(dryRun: dryRun)
+        options.lockPolicy = try repository.lockPolicy
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
             let report = try await Pruner(repository: SnapshotRepository(basin: basin), options: options).run()

@@ -11,6 +11,23 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file (default: $BASIN_PASSWORD_FILE, then $BASIN_PASSWORD, then a prompt).", valueName: "FILE"))
     var passwordFile: String?
 
+    @Option(name: .customLong("retry-lock"), help: ArgumentHelp("Keep trying this long when another process holds a conflicting lock (90s, 10m; default: fail at once).", valueName: "DURATION"))
+    var retryLock: String?
+
+    /// The lock policy, with `--retry-lock` applied.
+    var lockPolicy: LockPolicy {
+        get throws {
+            var policy = LockPolicy()
+            if let retryLock {
+                guard let seconds = PruneOptionGroup.seconds(retryLock) else {
+                    throw ValidationError("--retry-lock takes a duration such as 30s, 10m or 1h, not '\(retryLock)'")
+                }
+                policy.retryFor = seconds
+            }
+            return policy
+        }
+    }
+
     func location() throws -> String {
         guard let location = repository ?? ProcessInfo.processInfo.environment["BASIN_REPOSITORY"], !location.isEmpty else {
             throw ValidationError("no basin given: use -r/--repo PATH or set BASIN_REPOSITORY")
@@ -66,8 +83,9 @@ struct RepositoryOptions: ParsableArguments {
     /// - Throws: `.locked` (exit 11) when another process holds a conflicting lock.
     func withLockedBasin<T>(exclusive: Bool = false, operation: String,
                             _ body: (Basin, BasinLock) async throws -> T) async throws -> T {
+        let policy = try lockPolicy
         let basin = try await openBasin()
-        let lock = try await basin.lock(exclusive: exclusive, operation: operation)
+        let lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
         do {
             let result = try await body(basin, lock)
             await lock.release()
