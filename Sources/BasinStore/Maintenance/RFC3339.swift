@@ -1,7 +1,7 @@
 import Foundation
 
 /// Times in lock objects and condemnation records: RFC 3339 in UTC with milliseconds
-/// (`2026-11-26T01:02:03.123Z`), as FORMAT.md §11 and §12 describe them.
+/// (`2026-11-26T01:02:03.123Z`), as docs/FORMAT.md ("Locks", "Prune") describes them.
 enum RFC3339 {
     static func format(_ date: Date) -> String {
         formatter().string(from: date)
