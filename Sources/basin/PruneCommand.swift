@@ -21,7 +21,7 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var prune: PruneOptionGroup
 
-    @Flag(name: [.short, .customLong("dry-run")], help: "Print the plan; change nothing.")
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Print the plan; change nothing.")
     var dryRun = false
 
     @Flag(help: "Print the result as JSON.")

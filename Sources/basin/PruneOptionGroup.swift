@@ -5,7 +5,7 @@ import Foundation
 
 /// The options `basin prune` and `basin forget --prune` share.
 struct PruneOptionGroup: ParsableArguments {
-    @Option(name: .customLong("max-unused"), help: ArgumentHelp("Repack a stratum when more than this share of it is unused (default 10%).", valueName: "P%"))
+    @Option(name: .customLong("max-unused"), help: ArgumentHelp("Repack a stratum when more than this share of it is unused.", valueName: "P%"))
     var maxUnused = "10%"
 
     @Option(name: .customLong("max-repack-size"), help: ArgumentHelp("Write at most this many bytes of live grains again per run (K, M, G, T suffixes; default unlimited).", valueName: "SIZE"))
@@ -14,7 +14,7 @@ struct PruneOptionGroup: ParsableArguments {
     @Option(name: .customLong("repack-cold"), help: ArgumentHelp("always: repack data strata too; never: only delete wholly unused data strata (a cold data lane).", valueName: "never|always"))
     var repackCold = "always"
 
-    @Option(name: .customLong("grace-period"), help: ArgumentHelp("Delete condemned strata only this long after their condemnation (30m, 24h, 2d; 0 = in the same run; default 24h).", valueName: "DURATION"))
+    @Option(name: .customLong("grace-period"), help: ArgumentHelp("Delete condemned strata only this long after their condemnation (30m, 24h, 2d; 0 = in the same run).", valueName: "DURATION"))
     var gracePeriod = "24h"
 
     func validate() throws {
