@@ -83,6 +83,27 @@ struct CheckerTests {
         #expect(problems.contains { $0.kind == .indexSegment && $0.object == segment }, "\(problems)")
     }
 
+    @Test("index entries pointing at no such grain, and grains no entry names, are index problems")
+    func indexDisagreesWithStrata() async throws {
+        _ = try await filledBasin()
+        let stratum = try #require(strata(.data).first.flatMap { StratumName.parse($0, lane: .data) })
+        // Only segments that cover every stratum but list none of their grains, plus one
+        // entry pointing into a real stratum at a place where no such grain is.
+        var objects = backend.snapshot()
+        for name in objects.keys where name.hasPrefix("index/") { objects[name] = nil }
+        backend.restore(objects)
+        let ids = strata(.data).compactMap { StratumName.parse($0, lane: .data) } + strata(.meta).compactMap { StratumName.parse($0, lane: .meta) }
+        let index = try await SegmentedIndex.open(backend: backend)
+        try await index.addSegment(entries: [], strata: ids)
+        let stray = Key(w0: 1, w1: 2, w2: 3, w3: 4)
+        try await index.addSegment(entries: [IndexEntry(key: stray, stratum: stratum, offset: 64, length: 100, kind: 1)], strata: [])
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let problems = try await Checker(basin: basin).run().problems
+        #expect(problems.contains { $0.kind == .index && $0.object.hasPrefix("index/") && $0.message.contains(stray.hex) }, "\(problems)")
+        let unindexed = problems.filter { $0.kind == .index && $0.message.contains("not in the index") }
+        #expect(Set(unindexed.map(\.object)).count == ids.count, "\(problems)")
+    }
+
     @Test("a malformed key file is named; the basin still opens with the good one")
     func keyFileDamage() async throws {
         _ = try await filledBasin()

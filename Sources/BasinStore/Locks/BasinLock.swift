@@ -81,15 +81,17 @@ public final class BasinLock: Sendable {
     /// Stops refreshing and deletes the lock object. Errors are ignored: an object left
     /// behind goes stale.
     public func release() async {
-        let (task, name) = state.withLock { state -> (Task<Void, Never>?, String?) in
-            guard !state.released else { return (nil, nil) }
+        let (first, task) = state.withLock { state -> (Bool, Task<Void, Never>?) in
+            guard !state.released else { return (false, nil) }
             state.released = true
             defer { state.refresher = nil }
-            return (state.refresher, state.name)
+            return (true, state.refresher)
         }
+        guard first else { return }
         task?.cancel()
         await task?.value
-        if let name { try? await basin.deleteObject(name) }
+        // Read the name only now: a refresh that was under way may have replaced the object.
+        try? await basin.deleteObject(state.withLock { $0.name })
     }
 
     func startRefreshing() {

@@ -82,16 +82,18 @@ extension Checker {
             }
             var wrong = 0
             for entry in segment.entries {
-                // Strata whose own index is damaged were reported already.
-                guard listed.contains(entry.stratum) else { wrong += 1; continue }
-                guard let byOffset = grains[entry.stratum] else { continue }
-                let grain = byOffset[entry.offset]
-                if grain?.key == entry.key, grain?.length == entry.length, grain?.kind.rawValue == entry.kind { continue }
-                wrong += 1
-                if wrong <= Self.problemsPerObject {
-                    report.problems.append(CheckProblem(.index, object: segment.name,
-                        "the entry for \(entry.key) points at offset \(entry.offset) of stratum \(Hex.encode(entry.stratum)), which holds no such grain"))
+                let problem: String
+                if !listed.contains(entry.stratum) {
+                    problem = "the entry for \(entry.key) points at stratum \(Hex.encode(entry.stratum)), which does not exist"
+                } else if let byOffset = grains[entry.stratum] {
+                    let grain = byOffset[entry.offset]
+                    if grain?.key == entry.key, grain?.length == entry.length, grain?.kind.rawValue == entry.kind { continue }
+                    problem = "the entry for \(entry.key) points at offset \(entry.offset) of stratum \(Hex.encode(entry.stratum)), which holds no such grain"
+                } else {
+                    continue  // a stratum whose own index is damaged, reported already
                 }
+                wrong += 1
+                if wrong <= Self.problemsPerObject { report.problems.append(CheckProblem(.index, object: segment.name, problem)) }
             }
             if wrong > Self.problemsPerObject {
                 report.problems.append(CheckProblem(.index, object: segment.name, "\(wrong) entries in all point at grains that do not exist"))
