@@ -53,6 +53,9 @@ public struct Pruner: Sendable {
     /// - Throws: `.corrupted` when a tree or clast cannot be read, so what lies below it is unknown.
     func mark() async throws(BasinError) -> (snapshots: Int, live: Set<Key>, warnings: [String]) {
         let snapshots = try await repository.list()
+        // A backup may have committed since the index was loaded: every stratum a listed
+        // snapshot reaches was durable before its ref, so reloading now finds them all.
+        try await basin.reloadIndex()
         let walked = await ReachabilityWalker(repository: repository).walk(snapshots)
         guard walked.isComplete else {
             let first = walked.problems.first.map(\.description) ?? "unknown"

@@ -27,7 +27,11 @@ public struct SnapshotChecker: Sendable {
     public func run(inventory: StratumInventory) async throws(BasinError) -> Report {
         var report = Report()
         var snapshots: [Snapshot] = []
-        for object in try await repository.basin.listObjects(prefix: SnapshotRepository.folder).sorted(by: { $0.name < $1.name }) {
+        let refs = try await repository.basin.listObjects(prefix: SnapshotRepository.folder).sorted(by: { $0.name < $1.name })
+        // Backups may run beside check: what the listed refs reach was durable before them,
+        // so the index reloaded now holds it all.
+        try await repository.basin.reloadIndex()
+        for object in refs {
             report.snapshots += 1
             do {
                 snapshots.append(try await checkRef(object.name))

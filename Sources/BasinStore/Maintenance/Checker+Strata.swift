@@ -59,8 +59,17 @@ extension Checker {
     /// Every segment verifies (trailer checksum, order) and agrees with the strata: each entry
     /// names a grain with that key, place, length and kind; each grain is indexed; each
     /// stratum is covered by a segment; no segment names a stratum that is gone.
-    func checkIndex(listed: Set<UInt64>, into report: inout Report) {
+    func checkIndex(listed: Set<UInt64>, into report: inout Report) async throws(BasinError) {
         let index = basin.segmentedIndex
+        // Strata a backup running beside check committed after they were listed: their
+        // segments are newer than the listing, and they are not problems.
+        var late: Set<UInt64> = []
+        for stratum in index.coveredStrata where !listed.contains(stratum) {
+            for lane in [Lane.data, .meta] where try await basin.reader.backend(for: lane).stat(StratumName.objectName(lane: lane, id: stratum)) != nil {
+                late.insert(stratum)
+            }
+        }
+        let listed = listed.union(late)
         for problem in index.problems {
             report.problems.append(CheckProblem(.indexSegment, object: problem.name, "cannot be used: \(problem.error.message); basin repair index rebuilds the index"))
         }

@@ -52,7 +52,7 @@ public struct Checker: Sendable {
         }
         report.inventory = StratumInventory(strata: strata)
         report.grains = strata.reduce(0) { $0 + $1.entries.count }
-        checkIndex(listed: Set(listed.map(\.id)), into: &report)
+        try await checkIndex(listed: Set(listed.map(\.id)), into: &report)
         if readData != .none {
             try await checkData(listed.map { ($0.lane, $0.id, $0.size) }, into: &report)
         }

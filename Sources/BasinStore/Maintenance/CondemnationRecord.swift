@@ -60,9 +60,9 @@ public struct Condemnation: Sendable {
     public let name: String
     public let record: CondemnationRecord
 
-    /// Whether the grace period has passed.
+    /// Whether the grace period has passed (within the millisecond the record's time keeps).
     public func isDue(now: Date, gracePeriod: TimeInterval) -> Bool {
-        now.timeIntervalSince(record.date) >= gracePeriod
+        now.timeIntervalSince(record.date) >= gracePeriod - 0.001
     }
 }
 

@@ -3,8 +3,10 @@ import Foundation
 /// Times in lock objects and condemnation records: RFC 3339 in UTC with milliseconds
 /// (`2026-11-26T01:02:03.123Z`), as docs/FORMAT.md ("Locks", "Prune") describes them.
 enum RFC3339 {
+    /// Truncated to the millisecond, never rounded up: a condemnation must never seem to
+    /// have happened later than it did (with a grace period of 0 it is due at once).
     static func format(_ date: Date) -> String {
-        formatter().string(from: date)
+        formatter().string(from: Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000))
     }
 
     /// - Returns: the date, or nil for text that is not RFC 3339 (with or without fractions).
