@@ -36,6 +36,17 @@ struct SnapshotCheckerTests {
         #expect(report.keys == grains, "every grain stored is reached once")
     }
 
+    @Test("a snapshot another process commits while check runs is checked, not reported missing")
+    func backupBesideCheck() async throws {
+        let (checking, _) = try await setUp()
+        let store = try await Checker(basin: checking.basin).run()
+        let other = try await PrunerTests.reopen(backend)
+        _ = try await other.saveFixtureSnapshot([.file("later", SplitMix64.bytes(300_000, seed: 9))], time: Date())
+        let report = try await SnapshotChecker(repository: checking).run(inventory: store.inventory)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.snapshots == 2)
+    }
+
     @Test("a lost data stratum: each missing content is named with its snapshot and path")
     func missingData() async throws {
         let (_, snapshot) = try await setUp()
