@@ -20,6 +20,9 @@ public struct Snapshot: Sendable, Equatable {
 public struct SnapshotRepository: Sendable {
     public static let folder = "snapshots/"
     public let basin: Basin
+    /// The lock a backup holds: `save` writes a snapshot ref only while it is still held, so a
+    /// backup whose lock was lost (and whose grains a prune may have deleted) publishes nothing.
+    public var lock: BasinLock?
 
     public init(basin: Basin) {
         self.basin = basin
@@ -92,6 +95,7 @@ public struct SnapshotRepository: Sendable {
     public func save(_ record: SnapshotRecord) async throws(BasinError) -> Snapshot {
         let id = try await basin.putGrain(record.encoded(), kind: .snapshot)
         try await basin.flush()
+        try lock?.ensureHeld()
         try await basin.writeSealedObject(Self.folder + id.hex, plain: record.encoded())
         return Snapshot(id: id, record: record)
     }

@@ -63,43 +63,51 @@ struct BackupCommand: AsyncParsableCommand {
             if let unreadable = ProcessInfo.processInfo.environment["BASIN_TEST_UNREADABLE"] {
                 options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
             }
-            let basin = try await repository.openBasin()
-            let progress = BackupProgress()
-            let engine = BackupEngine(repository: SnapshotRepository(basin: basin), options: options, progress: progress)
-            let ticker = ProgressLine.onTerminal().map { line in
-                Task {
-                    // Totals for the ETA come from a quick stat-only walk beside the backup.
-                    async let counted: Void = engine.countInput()
-                    while !Task.isCancelled {
-                        let now = progress.current
-                        line.show(files: now.filesDone, filesTotal: max(now.filesTotal, now.filesDone), bytes: now.bytesDone,
-                                  bytesTotal: max(now.bytesTotal, now.bytesDone), current: now.currentFile)
-                        try? await Task.sleep(for: .milliseconds(200))
-                    }
-                    line.finish()
-                    _ = await counted
+            try await repository.withLockedBasin(operation: "backup") { basin, lock in
+                var snapshots = SnapshotRepository(basin: basin)
+                snapshots.lock = lock
+                try await run(options: options, repository: snapshots)
+            }
+        }
+    }
+
+    /// The backup itself, under the lock.
+    private func run(options: BackupOptions, repository: SnapshotRepository) async throws {
+        let progress = BackupProgress()
+        let engine = BackupEngine(repository: repository, options: options, progress: progress)
+        let ticker = ProgressLine.onTerminal().map { line in
+            Task {
+                // Totals for the ETA come from a quick stat-only walk beside the backup.
+                async let counted: Void = engine.countInput()
+                while !Task.isCancelled {
+                    let now = progress.current
+                    line.show(files: now.filesDone, filesTotal: max(now.filesTotal, now.filesDone), bytes: now.bytesDone,
+                              bytesTotal: max(now.bytesTotal, now.bytesDone), current: now.currentFile)
+                    try? await Task.sleep(for: .milliseconds(200))
                 }
+                line.finish()
+                _ = await counted
             }
-            let result: BackupResult
-            do {
-                result = try await engine.run()
-                ticker?.cancel()
-                await ticker?.value
-            } catch {
-                ticker?.cancel()
-                await ticker?.value
-                throw error
-            }
-            for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            if json {
-                print(try Self.json(result))
-            } else {
-                Self.printSummary(result)
-            }
-            if !result.isComplete {
-                FileHandle.standardError.write(Data("basin: the snapshot is incomplete: \(result.warnings.count) entries could not be read\n".utf8))
-                throw ExitCode(ExitCodes.incomplete)
-            }
+        }
+        let result: BackupResult
+        do {
+            result = try await engine.run()
+            ticker?.cancel()
+            await ticker?.value
+        } catch {
+            ticker?.cancel()
+            await ticker?.value
+            throw error
+        }
+        for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if json {
+            print(try Self.json(result))
+        } else {
+            Self.printSummary(result)
+        }
+        if !result.isComplete {
+            FileHandle.standardError.write(Data("basin: the snapshot is incomplete: \(result.warnings.count) entries could not be read\n".utf8))
+            throw ExitCode(ExitCodes.incomplete)
         }
     }
 

@@ -17,6 +17,7 @@ struct BasinCommand: AsyncParsableCommand {
             StatsCommand.self, CatCommand.self, IndexCommand.self,
             BackupCommand.self, RestoreCommand.self, DumpCommand.self,
             SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, ForgetCommand.self,
+            CheckCommand.self, PruneCommand.self, UnlockCommand.self, RepairCommand.self, KeyCommand.self,
         ]
     )
 

@@ -26,19 +26,20 @@ struct DumpCommand: AsyncParsableCommand {
     func run() async throws {
         let components = RestoreEngine.components(of: RestoreCommand.bytes(CommandLineBytes.path(for: path)))
         try await BasinCommand.reportingErrors {
-            let basin = try await repository.openBasin()
-            let snapshots = SnapshotRepository(basin: basin)
-            let chosen = try await snapshots.resolve(snapshot)
-            let dump = Dump(repository: snapshots)
-            if isatty(STDOUT_FILENO) == 1, try await dump.isArchive(chosen, path: components) {
-                throw CLIError(code: .invalidArgument, message: "\(path) is a directory: refusing to write a tar archive to a terminal (redirect stdout)")
-            }
-            let output = FileHandle.standardOutput
-            try await dump.write(chosen, path: components) { (piece: [UInt8]) throws(BasinError) in
-                do {
-                    try output.write(contentsOf: piece)
-                } catch {
-                    throw BasinError(.unavailable, "cannot write to standard output", underlying: error)
+            try await repository.withLockedBasin(operation: "dump") { basin, _ in
+                let snapshots = SnapshotRepository(basin: basin)
+                let chosen = try await snapshots.resolve(snapshot)
+                let dump = Dump(repository: snapshots)
+                if isatty(STDOUT_FILENO) == 1, try await dump.isArchive(chosen, path: components) {
+                    throw CLIError(code: .invalidArgument, message: "\(path) is a directory: refusing to write a tar archive to a terminal (redirect stdout)")
+                }
+                let output = FileHandle.standardOutput
+                try await dump.write(chosen, path: components) { (piece: [UInt8]) throws(BasinError) in
+                    do {
+                        try output.write(contentsOf: piece)
+                    } catch {
+                        throw BasinError(.unavailable, "cannot write to standard output", underlying: error)
+                    }
                 }
             }
         }

@@ -54,6 +54,11 @@ struct ForgetCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array: per group, the snapshots kept (with reasons) and removed.")
     var json = false
 
+    @Flag(help: "Run prune afterwards (with the prune options below).")
+    var prune = false
+
+    @OptionGroup(title: "Prune options (with --prune)") var pruneOptions: PruneOptionGroup
+
     /// One group's decision as `--json` prints it (restic's shape).
     struct GroupJSON: Encodable {
         struct Reason: Encodable {
@@ -98,51 +103,66 @@ struct ForgetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
-            let all = try await snapshots.list()
-            var groups: [GroupJSON] = []
-            var doomed: [Snapshot] = []
-            if ids.isEmpty {
-                let policy = try self.policy
-                let grouping = try SnapshotGrouping(parsing: groupBy)
-                if !json { print("Applying policy: \(policy.summary)") }
-                for group in grouping.groups(of: all.filter(filters.filter.matches)) {
-                    let decision = policy.apply(to: group.snapshots)
-                    doomed += decision.remove
-                    if json {
-                        groups.append(GroupJSON(host: group.key.host, paths: group.key.paths, tags: group.key.tags,
-                                                keep: decision.keep.map { SnapshotJSON($0.snapshot) },
-                                                remove: decision.remove.map { SnapshotJSON($0) },
-                                                reasons: decision.keep.map { .init(snapshot: $0.snapshot.id.hex, matches: $0.reasons) },
-                                                dryRun: dryRun))
-                    } else {
-                        printGroup(group.key, decision)
-                    }
-                }
-            } else {
-                for id in ids {
-                    let snapshot = try await filters.resolve(id, in: snapshots, among: all)
-                    if !doomed.contains(snapshot) { doomed.append(snapshot) }
-                }
-                groups.append(GroupJSON(host: nil, paths: nil, tags: nil, keep: [], remove: doomed.map { SnapshotJSON($0) },
-                                        reasons: [], dryRun: dryRun))
+            let basin = try await repository.withLockedBasin(operation: "forget") { basin, _ in
+                try await forget(SnapshotRepository(basin: basin))
+                return basin
             }
-            if !dryRun {
-                for snapshot in doomed { try await snapshots.forget(snapshot) }
-            }
-            if json {
-                print(try Format.json(groups, pretty: true))
+            guard prune else { return }
+            if dryRun {
+                print("dry run: prune skipped")
                 return
             }
-            let verb = dryRun ? "would remove" : "removed"
-            for snapshot in doomed where !ids.isEmpty { print("\(verb) snapshot \(snapshot.shortID)") }
-            if doomed.isEmpty {
-                print("no snapshots to remove")
-            } else if dryRun {
-                print("dry run: \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") would be removed; nothing was changed")
-            } else {
-                print("removed \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") (refs only): their data stays in the basin until prune")
+            var options = try pruneOptions.pruneOptions(dryRun: false)
+            options.lockPolicy = try repository.lockPolicy
+            let report = try await Pruner(repository: SnapshotRepository(basin: basin), options: options).run()
+            try PruneCommand.show(report, options: options, json: json)
+        }
+    }
+
+    private func forget(_ snapshots: SnapshotRepository) async throws {
+        let all = try await snapshots.list()
+        var groups: [GroupJSON] = []
+        var doomed: [Snapshot] = []
+        if ids.isEmpty {
+            let policy = try self.policy
+            let grouping = try SnapshotGrouping(parsing: groupBy)
+            if !json { print("Applying policy: \(policy.summary)") }
+            for group in grouping.groups(of: all.filter(filters.filter.matches)) {
+                let decision = policy.apply(to: group.snapshots)
+                doomed += decision.remove
+                if json {
+                    groups.append(GroupJSON(host: group.key.host, paths: group.key.paths, tags: group.key.tags,
+                                            keep: decision.keep.map { SnapshotJSON($0.snapshot) },
+                                            remove: decision.remove.map { SnapshotJSON($0) },
+                                            reasons: decision.keep.map { .init(snapshot: $0.snapshot.id.hex, matches: $0.reasons) },
+                                            dryRun: dryRun))
+                } else {
+                    printGroup(group.key, decision)
+                }
             }
+        } else {
+            for id in ids {
+                let snapshot = try await filters.resolve(id, in: snapshots, among: all)
+                if !doomed.contains(snapshot) { doomed.append(snapshot) }
+            }
+            groups.append(GroupJSON(host: nil, paths: nil, tags: nil, keep: [], remove: doomed.map { SnapshotJSON($0) },
+                                    reasons: [], dryRun: dryRun))
+        }
+        if !dryRun {
+            for snapshot in doomed { try await snapshots.forget(snapshot) }
+        }
+        if json {
+            print(try Format.json(groups, pretty: true))
+            return
+        }
+        let verb = dryRun ? "would remove" : "removed"
+        for snapshot in doomed where !ids.isEmpty { print("\(verb) snapshot \(snapshot.shortID)") }
+        if doomed.isEmpty {
+            print("no snapshots to remove")
+        } else if dryRun {
+            print("dry run: \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") would be removed; nothing was changed")
+        } else {
+            print("removed \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") (refs only): their data stays in the basin until prune")
         }
     }
 

@@ -12,6 +12,23 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file (default: $BASIN_PASSWORD_FILE, then $BASIN_PASSWORD, then a prompt).", valueName: "FILE"))
     var passwordFile: String?
 
+    @Option(name: .customLong("retry-lock"), help: ArgumentHelp("Keep trying this long when another process holds a conflicting lock (90s, 10m; default: fail at once).", valueName: "DURATION"))
+    var retryLock: String?
+
+    /// The lock policy, with `--retry-lock` applied.
+    var lockPolicy: LockPolicy {
+        get throws {
+            var policy = LockPolicy()
+            if let retryLock {
+                guard let seconds = PruneOptionGroup.seconds(retryLock) else {
+                    throw ValidationError("--retry-lock takes a duration such as 30s, 10m or 1h, not '\(retryLock)'")
+                }
+                policy.retryFor = seconds
+            }
+            return policy
+        }
+    }
+
     func location() throws -> String {
         guard let location = repository ?? ProcessInfo.processInfo.environment["BASIN_REPOSITORY"], !location.isEmpty else {
             throw ValidationError("no basin given: use -r/--repo PATH or set BASIN_REPOSITORY")
@@ -41,16 +58,42 @@ struct RepositoryOptions: ParsableArguments {
 
     /// Opens the basin, asking for a password only when it is encrypted and none was given.
     func openBasin() async throws -> Basin {
+        try await openBasinWithPassword().basin
+    }
+
+    /// Opens the basin and says which password opened it (nil for an unencrypted basin).
+    func openBasinWithPassword() async throws -> (basin: Basin, password: String?) {
         let backend = try await Backends.open(try location(), create: false)
         let environment = ProcessInfo.processInfo.environment
         let given = passwordFile != nil || environment["BASIN_PASSWORD_FILE"] != nil || environment["BASIN_PASSWORD"] != nil
         // An unencrypted basin needs no password: try without one before prompting.
         let password = given ? try self.password() : nil
         do {
-            return try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            return (try await Basin.open(backend: backend, password: password, resolve: Backends.resolver), password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
-            return try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
+            return (try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver), prompted)
+        }
+    }
+
+    /// Opens the basin, takes a lock on it (docs/FORMAT.md, "Locks"), runs `body`, and
+    /// releases the lock however `body` ends.
+    /// - Parameters:
+    ///   - exclusive: an exclusive lock (only prune's delete phase and index repairs need one).
+    ///   - operation: named in the lock, for other processes' messages.
+    /// - Throws: `.locked` (exit 11) when another process holds a conflicting lock.
+    func withLockedBasin<T>(exclusive: Bool = false, operation: String,
+                            _ body: (Basin, BasinLock) async throws -> T) async throws -> T {
+        let policy = try lockPolicy
+        let basin = try await openBasin()
+        let lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
+        do {
+            let result = try await body(basin, lock)
+            await lock.release()
+            return result
+        } catch {
+            await lock.release()
+            throw error
         }
     }
 }

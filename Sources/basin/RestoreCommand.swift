@@ -61,21 +61,22 @@ struct RestoreCommand: AsyncParsableCommand {
             options.excludes = try excludes.map { pattern throws(BasinError) in try PathPattern(pattern) }
             options.verify = verify
             options.overwrite = overwrite
-            let basin = try await repository.openBasin()
-            let snapshots = SnapshotRepository(basin: basin)
-            let chosen = try await snapshots.resolve(name)
-            let line = ProgressLine.onTerminal()
-            let report = try await RestoreEngine(repository: snapshots, options: options)
-                .restore(chosen, subpath: subpath, into: targetPath) { progress in
-                    line?.show(files: progress.filesDone, filesTotal: progress.filesTotal, bytes: progress.bytesDone,
-                               bytesTotal: progress.bytesTotal, current: progress.currentFile)
+            try await repository.withLockedBasin(operation: "restore") { basin, _ in
+                let snapshots = SnapshotRepository(basin: basin)
+                let chosen = try await snapshots.resolve(name)
+                let line = ProgressLine.onTerminal()
+                let report = try await RestoreEngine(repository: snapshots, options: options)
+                    .restore(chosen, subpath: subpath, into: targetPath) { progress in
+                        line?.show(files: progress.filesDone, filesTotal: progress.filesTotal, bytes: progress.bytesDone,
+                                   bytesTotal: progress.bytesTotal, current: progress.currentFile)
+                    }
+                line?.finish()
+                try print(report, snapshot: chosen)
+                guard report.isComplete else {
+                    let damaged = report.failures.contains { $0.code == BasinError.Code.corrupted.rawValue }
+                    StandardStreams.printError("basin: restore incomplete: \(report.failures.count) of the entries could not be restored")
+                    throw ExitCode(damaged ? ExitCodes.corrupted : ExitCodes.fatal)
                 }
-            line?.finish()
-            try print(report, snapshot: chosen)
-            guard report.isComplete else {
-                let damaged = report.failures.contains { $0.code == BasinError.Code.corrupted.rawValue }
-                StandardStreams.printError("basin: restore incomplete: \(report.failures.count) of the entries could not be restored")
-                throw ExitCode(damaged ? ExitCodes.corrupted : ExitCodes.fatal)
             }
         }
     }

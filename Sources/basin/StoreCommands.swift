@@ -222,9 +222,7 @@ struct IndexCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await BasinCommand.reportingErrors {
-                let basin = try await repository.openBasin()
-                let result = try await basin.rebuildIndex()
-                print("indexed \(result.grains) grains in \(result.strata) strata")
+                try await RepairCommand.rebuildIndex(repository)
             }
         }
     }

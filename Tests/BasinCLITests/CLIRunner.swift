@@ -24,6 +24,28 @@ struct CLIRunner {
 
     /// Runs `basin arguments…` with `stdin` as standard input and waits for it.
     func run(_ arguments: [String], stdin: [UInt8] = []) throws -> Result {
+        try start(arguments, stdin: stdin).wait()
+    }
+
+    /// A `basin` process started and not yet waited for.
+    final class Running: @unchecked Sendable {
+        let process: Process
+        let group = DispatchGroup()
+        // Written by the drain tasks, read after `group.wait()`.
+        var outBytes = Data(), errBytes = Data()
+
+        init(process: Process) { self.process = process }
+
+        /// Waits for the process and collects what it printed.
+        func wait() -> Result {
+            group.wait()
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: Array(outBytes), stderr: String(decoding: errBytes, as: UTF8.self))
+        }
+    }
+
+    /// Starts `basin arguments…` with `stdin` as standard input, without waiting for it.
+    func start(_ arguments: [String], stdin: [UInt8] = []) throws -> Running {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -36,15 +58,12 @@ struct CLIRunner {
         process.standardError = errors
         try process.run()
         // Drain both pipes concurrently so a large output cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outBytes = Data(), errBytes = Data()
-        DispatchQueue.global().async(group: group) { outBytes = output.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        let running = Running(process: process)
+        DispatchQueue.global().async(group: running.group) { running.outBytes = output.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: running.group) { running.errBytes = errors.fileHandleForReading.readDataToEndOfFile() }
         try input.fileHandleForWriting.write(contentsOf: stdin)
         try input.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: Array(outBytes), stderr: String(decoding: errBytes, as: UTF8.self))
+        return running
     }
 }
 

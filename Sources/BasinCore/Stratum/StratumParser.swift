@@ -14,13 +14,21 @@ public enum StratumParser {
     ///   - offset: the frame's offset in the stratum (the nonce).
     /// - Throws: `CodecError` naming the offset: checksum, authentication or length failures.
     public static func openGrain(frame: [UInt8], offset: Int, stratumID: UInt64, cipher: PayloadCipher) throws(CodecError) -> OpenedGrain {
+        let (header, payload) = try openPayload(frame: frame, offset: offset, stratumID: stratumID, cipher: cipher)
+        let plain = try PreparedGrain.decompress(payload, flags: header.flags, plainLength: header.plainLength, offset: offset)
+        return OpenedGrain(header: header, plain: plain)
+    }
+
+    /// Verifies a frame's checksum and opens its payload, leaving it compressed when it is
+    /// (prune's repacking seals it again as it is, without compressing it a second time).
+    /// - Throws: `CodecError` naming the offset: checksum or authentication failures.
+    public static func openPayload(frame: [UInt8], offset: Int, stratumID: UInt64,
+                                   cipher: PayloadCipher) throws(CodecError) -> (header: GrainFrameHeader, payload: [UInt8]) {
         let header = try GrainFrameHeader.decode(frame: frame, offset: offset)
         let sealed = Array(frame[GrainFrameHeader.size...])
         let associatedData = GrainFrameHeader.associatedData(stratumID: stratumID, kind: header.kind, flags: header.flags,
                                                              key: header.key, plainLength: header.plainLength)
-        let payload = try cipher.open(sealed, frameOffset: UInt64(offset), associatedData: associatedData)
-        let plain = try PreparedGrain.decompress(payload, flags: header.flags, plainLength: header.plainLength, offset: offset)
-        return OpenedGrain(header: header, plain: plain)
+        return (header, try cipher.open(sealed, frameOffset: UInt64(offset), associatedData: associatedData))
     }
 
     /// Opens and verifies a grain, checking that its content hashes to `expected`.

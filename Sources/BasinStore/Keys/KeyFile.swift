@@ -67,12 +67,7 @@ public struct KeyFile: Codable, Equatable, Sendable {
     /// - Returns: the keys, or nil when `password` is not this file's password.
     /// - Throws: `.corrupted` when the file is malformed.
     public func open(password: String, name: String) throws(BasinError) -> MasterKeys? {
-        guard kdf == "scrypt", algorithm == PayloadAlgorithm.chacha20Poly1305.name,
-              let salt = Hex.decode(salt), let nonce = Hex.decode(nonce), nonce.count == 12,
-              let sealed = Hex.decode(sealedKeys), sealed.count == 64 + 16,
-              kdfParameters.n > 1, kdfParameters.n & (kdfParameters.n - 1) == 0, kdfParameters.n <= 1 << 22,
-              (1...64).contains(kdfParameters.r), (1...16).contains(kdfParameters.p)
-        else { throw BasinError(.corrupted, "key file \(name) is malformed") }
+        let (salt, nonce, sealed) = try validated(name: name)
         do {
             let wrapping = try AEADKey(bytes: try Self.derive(password: password, salt: salt, parameters: kdfParameters))
             guard let plain = try? AEAD.open(sealed, key: wrapping, nonce: nonce, associatedData: Self.associatedData,
@@ -81,6 +76,20 @@ public struct KeyFile: Codable, Equatable, Sendable {
         } catch {
             throw BasinError(.internalError, "could not derive the key of key file \(name)", underlying: error)
         }
+    }
+
+    /// Checks every field a password is not needed for (`basin check` does this for each key file).
+    /// - Returns: the decoded salt, nonce and sealed keys.
+    /// - Throws: `.corrupted` naming the file when a field is malformed or out of range.
+    @discardableResult
+    public func validated(name: String) throws(BasinError) -> (salt: [UInt8], nonce: [UInt8], sealed: [UInt8]) {
+        guard kdf == "scrypt", algorithm == PayloadAlgorithm.chacha20Poly1305.name,
+              let salt = Hex.decode(salt), let nonce = Hex.decode(nonce), nonce.count == 12,
+              let sealed = Hex.decode(sealedKeys), sealed.count == 64 + 16,
+              kdfParameters.n > 1, kdfParameters.n & (kdfParameters.n - 1) == 0, kdfParameters.n <= 1 << 22,
+              (1...64).contains(kdfParameters.r), (1...16).contains(kdfParameters.p)
+        else { throw BasinError(.corrupted, "key file \(name) is malformed") }
+        return (salt, nonce, sealed)
     }
 
     private static func derive(password: String, salt: [UInt8], parameters: KDFParameters) throws -> [UInt8] {
