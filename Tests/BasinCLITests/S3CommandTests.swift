@@ -1,3 +1,4 @@
+import BasinTestSupport
 import Foundation
 import Testing
 
@@ -73,6 +74,31 @@ struct S3CommandTests {
         #expect(!data.isEmpty, "\(classes.output)")
         #expect(data.allSatisfy { $0.last == "STANDARD_IA" }, "\(classes.output)")
         #expect(rows.filter { $0.first?.contains("/meta/") == true }.allSatisfy { $0.last == "STANDARD" }, "\(classes.output)")
+    }
+
+    @Test("backup, snapshots, ls, restore on S3 with the data lane on another prefix (cold): the restored tree equals the source")
+    func backupAndRestore() throws {
+        let source = scratch.path + "/source"
+        _ = try TreeGenerator.generate(at: source)
+        var encrypted = basin
+        encrypted.environment["BASIN_PASSWORD"] = "pw"
+        let coldLocation = repository + "-cold"
+        let created = try encrypted.run(["init", "--data-location", coldLocation, "--data-storage-class", "STANDARD_IA",
+                                         "--chunk-sizes", "65536,262144,1048576"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let backup = try encrypted.run(["backup", source])
+        #expect(backup.status == 0 && backup.output.contains("saved"), "\(backup.stderr)")
+        let again = try encrypted.run(["backup", source, "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout)) as? [String: Any])
+        #expect(summary["files_read"] as? Int == 0)
+        #expect(try encrypted.run(["snapshots"]).output.contains("2 snapshots"))
+        #expect(try encrypted.run(["ls", "latest", source]).status == 0)
+        let target = scratch.path + "/restored"
+        let restore = try encrypted.run(["restore", "latest:" + source, "--target", target, "--verify"])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let differences = try TreeComparer.compare(source: source, restored: target)
+        #expect(differences.isEmpty, "\(differences.prefix(10))")
+        #expect(try encrypted.run(["check"]).status == 0)
     }
 
     @Test("wrong credentials, a missing bucket, an unreachable endpoint, a storage class on a local basin")
