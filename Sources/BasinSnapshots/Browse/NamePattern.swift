@@ -143,28 +143,9 @@ public struct NamePattern: Sendable, Equatable {
 
     static func ascii(_ character: Unicode.Scalar) -> Unit { character.value }
 
-    /// The characters of `bytes`: scalars of valid UTF-8, stray bytes on their own.
-    static func units(_ bytes: [UInt8]) -> [Unit] {
-        if let text = String(validating: bytes, as: UTF8.self) { return text.unicodeScalars.map(\.value) }
-        var units: [Unit] = []
-        var index = 0
-        while index < bytes.count {
-            var taken = false
-            for length in stride(from: min(4, bytes.count - index), through: 1, by: -1) {
-                if let piece = String(validating: bytes[index..<(index + length)], as: UTF8.self) {
-                    units.append(contentsOf: piece.unicodeScalars.map(\.value))
-                    index += length
-                    taken = true
-                    break
-                }
-            }
-            if !taken {
-                units.append(invalidByteBase + Unit(bytes[index]))
-                index += 1
-            }
-        }
-        return units
-    }
+    /// The characters of `bytes`: scalars of valid UTF-8, stray bytes on their own (the same
+    /// units path patterns match, so both agree on names that are not UTF-8).
+    static func units(_ bytes: [UInt8]) -> [Unit] { PathPattern.units(of: bytes) }
 
     static func lower(_ unit: Unit) -> Unit { mapped(unit) { $0.properties.lowercaseMapping } }
     static func upper(_ unit: Unit) -> Unit { mapped(unit) { $0.properties.uppercaseMapping } }
