@@ -4,8 +4,9 @@ import Foundation
 
 /// How the snapshot commands print sizes, times and JSON.
 enum Format {
-    /// A size as restic prints it: `0 B`, `512 B`, `3.312 KiB`, `1.000 GiB`.
-    static func bytes<Count: BinaryInteger>(_ count: Count) -> String {
+    /// A size as restic prints it: `0 B`, `512 B`, `3.312 KiB`, `1.000 GiB` (`digits` after
+    /// the point; the progress line uses 1).
+    static func bytes<Count: BinaryInteger>(_ count: Count, digits: Int = 3) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(count)
         var unit = 0
@@ -13,7 +14,7 @@ enum Format {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(count) B" : String(format: "%.3f %@", value, units[unit])
+        return unit == 0 ? "\(count) B" : String(format: "%.\(digits)f %@", value, units[unit])
     }
 
     /// Local time to the second, as listings show it: `2024-05-01 13:45:07`.

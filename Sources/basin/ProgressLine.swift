@@ -43,17 +43,8 @@ final class ProgressLine: @unchecked Sendable {
         drawn = false
     }
 
-    /// Bytes in binary units: `512 B`, `3.4 MiB`.
-    static func size(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    /// Bytes in binary units, one digit after the point: `512 B`, `3.4 MiB`.
+    static func size(_ bytes: Int64) -> String { Format.bytes(bytes, digits: 1) }
 
     private static func clock(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())

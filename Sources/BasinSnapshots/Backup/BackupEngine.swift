@@ -22,7 +22,7 @@ public final class BackupEngine: Sendable {
     public let progress: BackupProgress
     let excluderOrError: Result<ExcludeMatcher, BasinError>
     let accounts = AccountNames()
-    let readers: AsyncLimiter
+    let readers: AsyncSemaphore
     let state = Mutex(State())
 
     struct State {
@@ -43,7 +43,7 @@ public final class BackupEngine: Sendable {
         excluderOrError = Result { () throws(BasinError) in
             try ExcludeMatcher(patterns: options.excludes, caseInsensitive: options.caseInsensitiveExcludes)
         }
-        readers = AsyncLimiter(limit: max(1, options.readers))
+        readers = AsyncSemaphore(permits: options.readers)
     }
 
     var basin: Basin { repository.basin }
@@ -172,44 +172,5 @@ public final class BackupEngine: Sendable {
 
     func warn(_ message: String) {
         state.withLock { $0.warnings.append(message) }
-    }
-}
-
-/// Bounds how many tasks do something at once; waiting tasks are resumed in order.
-final class AsyncLimiter: Sendable {
-    private struct State {
-        var available: Int
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state: Mutex<State>
-
-    init(limit: Int) {
-        state = Mutex(State(available: limit))
-    }
-
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.available > 0 {
-                    state.available -= 1
-                    return true
-                }
-                state.waiting.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiting.isEmpty {
-                state.available += 1
-                return nil
-            }
-            return state.waiting.removeFirst()
-        }
-        next?.resume()
     }
 }

@@ -118,11 +118,8 @@ extension Basin {
     }
 
     func startStratum(_ lane: Lane) throws(BasinError) {
-        let header = StratumHeader(lane: lane, algorithm: reader.algorithm, stratumID: UInt64.random(in: 1...UInt64.max),
-                                   salt: SecureRandom.bytes(32))
-        let cipher = try reader.cipher(for: header)
-        let capacity = min(config.stratumTargetSize + (1 << 20), 64 << 20)
-        withBuilder(lane) { $0 = StratumBuilder(header: header, cipher: cipher, capacity: capacity) }
+        let builder = try makeBuilder(lane)
+        withBuilder(lane) { $0 = builder }
     }
 
     /// Finishes the lane's open stratum and queues its commit. A meta stratum first rotates

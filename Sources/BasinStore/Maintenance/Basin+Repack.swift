@@ -111,6 +111,7 @@ extension Basin {
         return results.flatMap { $0 }
     }
 
+    /// A new, empty stratum of `lane` with a fresh id and salt (for puts and for repacking).
     nonisolated func makeBuilder(_ lane: Lane) throws(BasinError) -> StratumBuilder {
         let header = StratumHeader(lane: lane, algorithm: reader.algorithm, stratumID: UInt64.random(in: 1...UInt64.max),
                                    salt: SecureRandom.bytes(32))

@@ -25,7 +25,9 @@ package final class AsyncSemaphore: Sendable {
         return try await body()
     }
 
-    private func acquire() async {
+    /// Waits for a permit. Pair every call with one `release()`: for a permit taken by one task
+    /// and given back by another (backup's walker waits for a reader, the reader's task frees it).
+    package func acquire() async {
         let granted = state.withLock { state in
             guard state.available > 0 else { return false }
             state.available -= 1
@@ -46,7 +48,8 @@ package final class AsyncSemaphore: Sendable {
         }
     }
 
-    private func release() {
+    /// Frees a permit taken with `acquire()`.
+    package func release() {
         let next: CheckedContinuation<Void, Never>? = state.withLock { state in
             guard state.head < state.waiters.count else {
                 state.available += 1
