@@ -34,17 +34,17 @@ public struct SnapshotRepository: Sendable {
         let basin = basin
         let loaded: [Snapshot]
         do {
-            loaded = try await withThrowingTaskGroup(of: Snapshot.self) { group in
+            loaded = try await withThrowingTaskGroup(of: Snapshot?.self) { group in
                 var results: [Snapshot] = []
                 var pending = names[...]
                 // At most 16 reads in flight: an S3 basin may hold thousands of snapshots.
                 for _ in 0..<16 {
                     guard let name = pending.popFirst() else { break }
-                    group.addTask { try await Self.load(name, basin: basin) }
+                    group.addTask { try await Self.loadIfPresent(name, basin: basin) }
                 }
                 while let snapshot = try await group.next() {
-                    results.append(snapshot)
-                    if let name = pending.popFirst() { group.addTask { try await Self.load(name, basin: basin) } }
+                    if let snapshot { results.append(snapshot) }
+                    if let name = pending.popFirst() { group.addTask { try await Self.loadIfPresent(name, basin: basin) } }
                 }
                 return results
             }
@@ -54,6 +54,16 @@ public struct SnapshotRepository: Sendable {
             throw BasinError(.internalError, "listing snapshots failed", underlying: error)
         }
         return loaded.sorted { ($0.record.date, $0.id) < ($1.record.date, $1.id) }
+    }
+
+    /// A snapshot a concurrent `forget` removed between the listing and the read is no
+    /// longer there to list: skipping it is what listing after the forget would show.
+    static func loadIfPresent(_ name: String, basin: Basin) async throws(BasinError) -> Snapshot? {
+        do {
+            return try await load(name, basin: basin)
+        } catch where error.code == .notFound {
+            return nil
+        }
     }
 
     static func load(_ name: String, basin: Basin) async throws(BasinError) -> Snapshot {

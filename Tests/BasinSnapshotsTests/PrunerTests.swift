@@ -113,6 +113,23 @@ struct PrunerTests {
         }
     }
 
+    @Test("a snapshot a concurrent forget removes between listing and reading is skipped, not an error")
+    func listingRacesForget() async throws {
+        let memory = MemoryBackend()
+        let repository = try await Self.memoryRepository(memory)
+        let gone = try await repository.saveFixtureSnapshot([.file("a", SplitMix64.bytes(1_000, seed: 1))], time: Date())
+        let kept = try await repository.saveFixtureSnapshot([.file("b", SplitMix64.bytes(1_000, seed: 2))], time: Date())
+        let faulty = FaultInjectingBackend(wrapping: memory)
+        let reopened = try await Self.reopen(faulty)
+        // The listing names it; the read finds it deleted, as after a forget in between.
+        faulty.inject(.init(.fail(.notFound, "forgotten meanwhile"), on: [.read, .readRange, .stat], prefix: "snapshots/\(gone.id.hex)"))
+        #expect(try await reopened.list().map(\.id) == [kept.id])
+        // Other errors still fail the listing.
+        faulty.removeAllFaults()
+        faulty.inject(.init(.fail(.corrupted, "bad"), on: [.read, .readRange], prefix: "snapshots/\(gone.id.hex)"))
+        await #expect(throws: BasinError.self) { try await reopened.list() }
+    }
+
     @Test("two phases: a run within the grace period only condemns; a later run deletes; check passes throughout")
     func gracePeriod() async throws {
         let backend = MemoryBackend()
