@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 // Index lookup latency, open time and resident memory per grain (DESIGN.md, "Index").
-// The "Index 10M" benchmarks write a synthetic segment of 10 000 000 random keys (480 MB)
+// The "Index 10M" benchmarks write a synthetic segment of 10 000 000 random keys (520 MB)
 // once to the temporary directory and reuse it; scripts/bench-index.sh runs just them.
 
 func registerIndexBenchmarks() {
@@ -135,12 +135,14 @@ struct IndexBenchFixture: Sendable {
         }
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         let file = FileHandle(forWritingAtPath: path)!
-        let encoder = try! IndexSegmentStreamEncoder(entryCount: count, strata: Array(0..<1000))
+        let encoder = try! IndexSegmentStreamEncoder(
+            entryCount: count,
+            strata: (0..<1000).map { IndexedStratum(id: $0, lane: .data, size: 64 << 20, plainBytes: 64 << 20, grainCount: count / 1000) })
         for (index, prefix) in prefixes.enumerated() {
             var mix = SplitMix64(state: prefix)
             let key = Key(w0: prefix, w1: mix.next(), w2: mix.next(), w3: mix.next())
             try! encoder.append(IndexEntry(key: key, stratum: UInt64(index % 1000), offset: UInt32(truncatingIfNeeded: index),
-                                           length: 4096, kind: 1))
+                                           length: 4096, kind: 1, plainLength: 4096))
             if encoder.pendingByteCount >= 4 << 20 { file.write(Data(encoder.takePending())) }
         }
         file.write(Data(try! encoder.finish()))

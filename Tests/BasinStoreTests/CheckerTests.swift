@@ -59,7 +59,7 @@ struct CheckerTests {
         await expectBasinError(.corrupted, naming: name) { try await basin.grain(Key(hex: damagedKey)!) }
     }
 
-    @Test("a damaged footer or index grain is a stratum problem naming it, found without reading grains")
+    @Test("a damaged footer or index grain is a stratum problem naming it: in the meta lane without reading grains, in the data lane with --read-data")
     func structureDamage() async throws {
         _ = try await filledBasin()
         let footerDamaged = strata(.meta)[0]
@@ -70,7 +70,19 @@ struct CheckerTests {
         let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
         let problems = try await Checker(basin: basin).run().problems
         #expect(problems.contains { $0.kind == .stratum && $0.object == footerDamaged && $0.message.contains("footer") }, "\(problems)")
-        #expect(problems.contains { $0.kind == .stratum && $0.object == indexDamaged && $0.message.contains("index grain") }, "\(problems)")
+        #expect(!problems.contains { $0.object == indexDamaged }, "the data lane is checked against the index alone")
+        let withData = try await Checker(basin: basin, readData: .all).run().problems
+        #expect(withData.contains { $0.kind == .stratum && $0.object == indexDamaged && $0.message.contains("index grain") }, "\(withData)")
+    }
+
+    @Test("a data stratum cut short or replaced is found from its listed size, without reading it")
+    func dataStratumCutShort() async throws {
+        _ = try await filledBasin()
+        let cut = strata(.data)[0]
+        damage(cut) { $0.removeLast(7) }
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let problems = try await Checker(basin: basin).run().problems
+        #expect(problems.contains { $0.kind == .stratum && $0.object == cut && $0.message.contains("cut short") }, "\(problems)")
     }
 
     @Test("a segment whose entries were altered fails its trailer checksum and is named")
@@ -83,25 +95,34 @@ struct CheckerTests {
         #expect(problems.contains { $0.kind == .indexSegment && $0.object == segment }, "\(problems)")
     }
 
-    @Test("index entries pointing at no such grain, and grains no entry names, are index problems")
+    @Test("index entries a segment does not cover, and grains the index does not list, are index problems")
     func indexDisagreesWithStrata() async throws {
         _ = try await filledBasin()
         let stratum = try #require(strata(.data).first.flatMap { StratumName.parse($0, lane: .data) })
-        // Only segments that cover every stratum but list none of their grains, plus one
-        // entry pointing into a real stratum at a place where no such grain is.
+        // Only a segment recording every stratum but listing none of their grains, plus one
+        // entry pointing into a real stratum from a segment that does not cover it.
+        let before = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let records = before.segmentedIndex.strata.values
         var objects = backend.snapshot()
         for name in objects.keys where name.hasPrefix("index/") { objects[name] = nil }
         backend.restore(objects)
-        let ids = strata(.data).compactMap { StratumName.parse($0, lane: .data) } + strata(.meta).compactMap { StratumName.parse($0, lane: .meta) }
         let index = try await SegmentedIndex.open(backend: backend)
-        try await index.addSegment(entries: [], strata: ids)
+        try await index.addSegment(entries: [], strata: Array(records))
         let stray = Key(w0: 1, w1: 2, w2: 3, w3: 4)
-        try await index.addSegment(entries: [IndexEntry(key: stray, stratum: stratum, offset: 64, length: 100, kind: 1)], strata: [])
+        try await index.addSegment(entries: [IndexEntry(key: stray, stratum: stratum, offset: 64, length: 100, kind: 1, plainLength: 100)],
+                                   strata: [])
         let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
         let problems = try await Checker(basin: basin).run().problems
         #expect(problems.contains { $0.kind == .index && $0.object.hasPrefix("index/") && $0.message.contains(stray.hex) }, "\(problems)")
+        // Meta strata are compared grain by grain with their own index grain; data strata,
+        // unread, by the grain count recorded.
         let unindexed = problems.filter { $0.kind == .index && $0.message.contains("not in the index") }
-        #expect(Set(unindexed.map(\.object)).count == ids.count, "\(problems)")
+        #expect(Set(unindexed.map(\.object)) == Set(strata(.meta)), "\(problems)")
+        let uncounted = problems.filter { $0.kind == .index && $0.message.contains("lists 0 of its grains") }
+        #expect(Set(uncounted.map(\.object)) == Set(strata(.data)), "\(problems)")
+        let withData = try await Checker(basin: basin, readData: .all).run().problems
+        let unindexedWithData = withData.filter { $0.kind == .index && $0.message.contains("not in the index") }
+        #expect(Set(unindexedWithData.map(\.object)) == Set(strata(.data) + strata(.meta)), "\(withData)")
     }
 
     @Test("a malformed key file is named; the basin still opens with the good one")

@@ -6,16 +6,24 @@ import Testing
 @testable import BasinStore
 
 
-/// One stratum's worth of random entries.
-private func stratum(_ id: UInt64, grains: Int, _ rng: inout SplitMix64) -> (stratum: UInt64, entries: [IndexEntry]) {
+/// One stratum's worth of random entries, and its record.
+private func stratum(_ id: UInt64, grains: Int, _ rng: inout SplitMix64) -> (record: IndexedStratum, entries: [IndexEntry]) {
     var offset: UInt32 = 64
     let entries = (0..<grains).map { _ in
         let length = UInt32.random(in: 40...5000, using: &rng)
         defer { offset += length }
         return IndexEntry(key: Key(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()),
-                          stratum: id, offset: offset, length: length, kind: UInt8.random(in: 0...15, using: &rng))
+                          stratum: id, offset: offset, length: length, kind: UInt8.random(in: 0...15, using: &rng),
+                          plainLength: UInt32.random(in: 0...9000, using: &rng))
     }
-    return (id, entries)
+    let record = IndexedStratum(id: id, lane: .data, size: Int(offset) + 200, plainBytes: entries.reduce(0) { $0 + Int($1.plainLength) },
+                                grainCount: grains)
+    return (record, entries)
+}
+
+/// The record of a stratum without grains.
+private func empty(_ id: UInt64) -> IndexedStratum {
+    IndexedStratum(id: id, lane: .meta, size: 200, plainBytes: 0, grainCount: 0)
 }
 
 private func randomKeys(_ count: Int, _ rng: inout SplitMix64) -> [Key] {
@@ -70,39 +78,48 @@ private final class PieceRecordingBackend: Backend {
             let index = try await SegmentedIndex.open(backend: backend)
             #expect(index.lookup(randomKeys(1, &rng)[0]) == nil)
             let strata = (1...3).map { stratum(UInt64($0), grains: 200 * $0, &rng) }
-            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
-            try await index.addSegment(entries: [], strata: [99])  // a stratum without grains is still covered
+            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.record]) }
+            try await index.addSegment(entries: [], strata: [empty(99)])  // a stratum without grains is still covered
 
             let all = strata.flatMap(\.entries)
             let absent = randomKeys(500, &rng)
             expectLookups(index, all, absent: absent)
             #expect(index.coveredStrata == [1, 2, 3, 99])
-            let bytes: Int = 4 * 72 + 1200 * 48 + 4 * 8  // four headers and trailers, entries, one stratum id each
+            let bytes: Int = 4 * 72 + 1200 * 52 + 4 * 32  // four headers and trailers, entries, one stratum record each
             #expect(index.statistics == .init(segments: 4, entries: 1200, bytesMapped: bytes, coveredStrata: 4))
 
             let reopened = try await SegmentedIndex.open(backend: backend)
             expectLookups(reopened, all, absent: absent)
             #expect(reopened.coveredStrata == [1, 2, 3, 99])
+            #expect(reopened.strata == Dictionary(uniqueKeysWithValues: (strata.map(\.record) + [empty(99)]).map { ($0.id, $0) }))
             #expect(reopened.problems.isEmpty)
             #expect(try await segmentNames(backend).allSatisfy { $0.wholeMatch(of: /index\/[0-9a-f]{16}\.seg/) != nil })
         }
     }
 
     @Test(arguments: BackendKind.allCases)
-    func mergeKeepsTheUnionAndRemovesItsInputs(kind: BackendKind) async throws {
+    func mergeKeepsEveryCopyAndRemovesItsInputs(kind: BackendKind) async throws {
         try await kind.with { backend in
             var rng = SplitMix64(seed: 2)
             let index = try await SegmentedIndex.open(backend: backend)
-            var expected: [Key: IndexEntry] = [:]
+            var strata: [(record: IndexedStratum, entries: [IndexEntry])] = []
             for id in 1...10 {
                 var stratum = stratum(UInt64(id), grains: id * 37, &rng)
-                // Re-index a few keys of the previous strata: the newest entry must win.
-                stratum.entries += expected.values.prefix(3).map { IndexEntry(key: $0.key, stratum: UInt64(id), offset: 1, length: 2, kind: 3) }
-                try await index.addSegment(entries: stratum.entries, strata: [UInt64(id)])
-                for entry in stratum.entries { expected[entry.key] = entry }
+                // A few keys of the previous strata stored again here: both copies stay indexed.
+                let again = strata.flatMap(\.entries).prefix(3).enumerated().map { position, entry in
+                    IndexEntry(key: entry.key, stratum: UInt64(id), offset: stratum.entries.last!.offset + 5000 + UInt32(position) * 100,
+                               length: 100, kind: entry.kind, plainLength: entry.plainLength)
+                }
+                stratum.entries += again
+                stratum.record.grainCount += again.count
+                try await index.addSegment(entries: stratum.entries, strata: [stratum.record])
+                strata.append(stratum)
             }
+            // A merge cut short after writing its output leaves a second segment covering the
+            // same stratum: its copies are not counted twice.
+            try await index.addSegment(entries: strata[4].entries, strata: [strata[4].record])
             let before = try await segmentNames(backend)
-            #expect(before.count == 10)
+            #expect(before.count == 11)
 
             #expect(try await index.mergeIfNeeded(maxSegments: 3))
             let after = try await segmentNames(backend)
@@ -112,18 +129,30 @@ private final class PieceRecordingBackend: Backend {
             #expect(!after.subtracting(before).isEmpty, "a merged segment was written")
             #expect(index.coveredStrata == Set(1...10))
             let absent = randomKeys(300, &rng)
-            expectLookups(index, Array(expected.values), absent: absent)
+            func expectEveryCopy(_ index: SegmentedIndex) {
+                let inventory = index.inventory()
+                #expect(inventory.count == strata.count)
+                for stratum in strata {
+                    #expect(inventory[stratum.record.id]?.record == stratum.record)
+                    #expect(inventory[stratum.record.id]?.entries == stratum.entries, "stratum \(stratum.record.id)")
+                }
+                let copies = Dictionary(grouping: strata.flatMap(\.entries), by: \.key)
+                let wrong = copies.filter { key, entries in index.lookup(key).map { !entries.contains($0) } ?? true }
+                #expect(wrong.isEmpty, "\(wrong.count) keys not found as one of their copies")
+                #expect(absent.allSatisfy { index.lookup($0) == nil })
+            }
+            expectEveryCopy(index)
             for segment in index.segments { try segment.verify() }
 
             #expect(try await !index.mergeIfNeeded(maxSegments: 3), "nothing left to merge")
             let last = stratum(11, grains: 20, &rng)
-            try await index.addSegment(entries: last.entries, strata: [11])
-            for entry in last.entries { expected[entry.key] = entry }
+            try await index.addSegment(entries: last.entries, strata: [last.record])
+            strata.append(last)
             #expect(try await index.mergeIfNeeded(maxSegments: 1))
             #expect(index.statistics.segments == 1)
-            #expect(index.statistics.entries == expected.count, "merged entries are unique")
+            #expect(index.statistics.entries == strata.reduce(0) { $0 + $1.entries.count }, "one entry per copy")
             let reopened = try await SegmentedIndex.open(backend: backend)
-            expectLookups(reopened, Array(expected.values), absent: absent)
+            expectEveryCopy(reopened)
             #expect(reopened.coveredStrata == Set(1...11))
             #expect(try await segmentNames(backend).count == 1)
         }
@@ -134,14 +163,14 @@ private final class PieceRecordingBackend: Backend {
         var rng = SplitMix64(seed: 3)
         let index = try await SegmentedIndex.open(backend: backend)
         let strata = (1...3).map { stratum(UInt64($0), grains: 12_000, &rng) }
-        for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+        for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.record]) }
         backend.pieces.withLock { $0 = [] }
         #expect(try await index.mergeIfNeeded(maxSegments: 1))
         let pieces = backend.pieces.withLock { $0 }
         let segmentSize = IndexSegmentCodec.segmentSize(entryCount: 36_000, strataCount: 3)
         #expect(pieces.reduce(0, +) == segmentSize)
         #expect(pieces.count >= 2)
-        #expect(pieces.allSatisfy { $0 <= SegmentedIndex.uploadChunkSize + 48 + 64 })
+        #expect(pieces.allSatisfy { $0 <= SegmentedIndex.uploadChunkSize + IndexSegmentCodec.entryWidth + 64 })
         expectLookups(index, strata.flatMap(\.entries), absent: randomKeys(100, &rng))
     }
 
@@ -151,7 +180,7 @@ private final class PieceRecordingBackend: Backend {
             var rng = SplitMix64(seed: 4)
             let index = try await SegmentedIndex.open(backend: backend)
             let good = (1...2).map { stratum(UInt64($0), grains: 300, &rng) }
-            for stratum in good { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+            for stratum in good { try await index.addSegment(entries: stratum.entries, strata: [stratum.record]) }
             let validSegment = try await backend.read(index.segments[0].name)
 
             let garbage = "index/00000000000000aa.seg", truncated = "index/00000000000000bb.seg", empty = "index/00000000000000cc.seg"
@@ -175,12 +204,12 @@ private final class PieceRecordingBackend: Backend {
             var rng = SplitMix64(seed: 5)
             let index = try await SegmentedIndex.open(backend: backend)
             let strata = (1...3).map { stratum(UInt64($0), grains: 100, &rng) }
-            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.stratum]) }
+            for stratum in strata { try await index.addSegment(entries: stratum.entries, strata: [stratum.record]) }
 
             // Flip one bit in the entries of stratum 2's segment: its header stays valid.
             let damaged = try #require(index.segments.first { $0.coveredStrata == [2] }).name
             var bytes = try await backend.read(damaged)
-            bytes[64 + 48 * 50 + 33] ^= 0x10
+            bytes[64 + IndexSegmentCodec.entryWidth * 50 + 33] ^= 0x10
             try await backend.delete(damaged)
             try await backend.write(damaged, bytes: bytes)
 
@@ -202,7 +231,7 @@ private final class PieceRecordingBackend: Backend {
             let index = try await SegmentedIndex.open(backend: backend)
             for id in 1...4 {
                 let stale = stratum(UInt64(id), grains: 50, &rng)
-                try await index.addSegment(entries: stale.entries, strata: [stale.stratum])
+                try await index.addSegment(entries: stale.entries, strata: [stale.record])
             }
             try await backend.write("index/00000000000000ee.seg", bytes: [0])  // corrupt leftover
             let strata = (5...7).map { stratum(UInt64($0), grains: 80, &rng) }
@@ -222,8 +251,8 @@ private final class PieceRecordingBackend: Backend {
     @Test func anEntryThatDoesNotFitLeavesNoObject() async throws {
         let backend = MemoryBackend()
         let index = try await SegmentedIndex.open(backend: backend)
-        let bad = IndexEntry(key: Key(w0: 1, w1: 2, w2: 3, w3: 4), stratum: 1, offset: 0, length: 10, kind: 16)
-        let error = await #expect(throws: BasinError.self) { try await index.addSegment(entries: [bad], strata: [1]) }
+        let bad = IndexEntry(key: Key(w0: 1, w1: 2, w2: 3, w3: 4), stratum: 1, offset: 0, length: 10, kind: 16, plainLength: 10)
+        let error = await #expect(throws: BasinError.self) { try await index.addSegment(entries: [bad], strata: [empty(1)]) }
         #expect(error?.code == .invalidArgument)
         #expect(try await segmentNames(backend).isEmpty)
         #expect(index.statistics.segments == 0)

@@ -1,9 +1,11 @@
-/// Where one grain lives: the stratum holding it, and its frame's place and kind there.
+/// Where one grain lives: the stratum holding it, its frame's place and kind there, and the
+/// length of its plaintext.
 ///
-/// Index segments store entries in 48 bytes each (docs/FORMAT.md, "Index segment"): the key,
-/// the stratum id, the frame offset, and the frame length and kind packed into one u32 (length
-/// in the low 28 bits, kind in the high 4). An entry is a hint, not a proof: whoever reads the
-/// grain checks its key and AEAD tag.
+/// Index segments store entries in 52 bytes each (docs/FORMAT.md, "Index segments"): the key,
+/// the stratum id, the frame offset, the frame length and kind packed into one u32 (length in
+/// the low 28 bits, kind in the high 4), and the plain length. An entry is a hint, not a
+/// proof: whoever reads the grain checks its key and AEAD tag. A key several strata hold has
+/// an entry for each copy.
 public struct IndexEntry: Hashable, Sendable {
     /// The largest frame length an entry can hold (28 bits).
     public static let maxLength: UInt32 = (1 << 28) - 1
@@ -20,6 +22,8 @@ public struct IndexEntry: Hashable, Sendable {
     public var length: UInt32
     /// The grain's kind, at most ``maxKind``.
     public var kind: UInt8
+    /// Bytes of the grain's plaintext.
+    public var plainLength: UInt32
 
     /// Makes an entry; the segment encoder rejects a `length` or `kind` that does not fit its field.
     /// - Parameters:
@@ -28,12 +32,25 @@ public struct IndexEntry: Hashable, Sendable {
     ///   - offset: Offset of the grain's frame in the stratum.
     ///   - length: Length of the grain's frame (at most ``maxLength``).
     ///   - kind: The grain's kind (at most ``maxKind``).
-    public init(key: Key, stratum: UInt64, offset: UInt32, length: UInt32, kind: UInt8) {
+    ///   - plainLength: Bytes of the grain's plaintext.
+    public init(key: Key, stratum: UInt64, offset: UInt32, length: UInt32, kind: UInt8, plainLength: UInt32) {
         self.key = key
         self.stratum = stratum
         self.offset = offset
         self.length = length
         self.kind = kind
+        self.plainLength = plainLength
+    }
+
+    /// The order of entries in a segment: by key, then stratum, then offset.
+    public static func precedes(_ a: IndexEntry, _ b: IndexEntry) -> Bool {
+        if a.key != b.key { return a.key < b.key }
+        return a.stratum != b.stratum ? a.stratum < b.stratum : a.offset < b.offset
+    }
+
+    /// Whether two entries name the same copy: same key, stratum and offset.
+    public func isSameCopy(as other: IndexEntry) -> Bool {
+        key == other.key && stratum == other.stratum && offset == other.offset
     }
 
     /// One past the frame's last byte, computed without overflow (offset and length are both 32-bit).

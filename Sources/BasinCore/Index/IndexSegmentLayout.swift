@@ -1,20 +1,22 @@
 /// Where the regions of one index segment lie, from its validated header.
 ///
-/// A segment (docs/FORMAT.md, "Index segment") is a 64-byte header, `entryCount` entries of 48
-/// bytes sorted by key, `strataCount` covered stratum ids of 8 bytes, and an 8-byte trailer
-/// (xxh32 of entries and strata, then "BSIX"). All integers are little-endian.
+/// A segment (docs/FORMAT.md, "Index segments") is a 64-byte header, `entryCount` entries of 52
+/// bytes sorted by key, `strataCount` covered-stratum records of 32 bytes, and an 8-byte
+/// trailer (xxh32 of entries and strata, then "BSIX"). All integers are little-endian.
 public struct IndexSegmentLayout: Hashable, Sendable {
     /// Number of entries.
     public let entryCount: Int
-    /// Number of covered stratum ids.
+    /// Number of covered-stratum records.
     public let strataCount: Int
 
     /// Byte range of the entries.
     public var entriesRange: Range<Int> {
         IndexSegmentCodec.headerSize..<IndexSegmentCodec.headerSize + entryCount * IndexSegmentCodec.entryWidth
     }
-    /// Byte range of the covered stratum ids.
-    public var strataRange: Range<Int> { entriesRange.upperBound..<entriesRange.upperBound + strataCount * 8 }
+    /// Byte range of the covered-stratum records.
+    public var strataRange: Range<Int> {
+        entriesRange.upperBound..<entriesRange.upperBound + strataCount * IndexedStratum.encodedSize
+    }
     /// Byte range the trailer checksum covers: entries and strata together.
     public var checksummedRange: Range<Int> { entriesRange.lowerBound..<strataRange.upperBound }
     /// Offset of the trailer.
@@ -52,7 +54,7 @@ public struct IndexSegmentLayout: Hashable, Sendable {
         // Counts come from disk: bound them before any arithmetic so none can overflow.
         let limit = UInt64(Int.max / 64)
         guard entryCount <= limit / UInt64(Codec.entryWidth) else { throw .lengthOverflow(offset: 16, value: entryCount) }
-        guard strataCount <= limit / 8 else { throw .lengthOverflow(offset: 24, value: strataCount) }
+        guard strataCount <= limit / UInt64(IndexedStratum.encodedSize) else { throw .lengthOverflow(offset: 24, value: strataCount) }
         self.entryCount = Int(entryCount)
         self.strataCount = Int(strataCount)
 

@@ -1,12 +1,12 @@
 /// Pointer-level reads of an index segment's entries region, and the key search over it.
 ///
 /// Every function takes the entries region as an `UnsafeRawBufferPointer` and works on the
-/// `entries.count / 48` whole entries in it, so no index computed here can reach past the
+/// `entries.count / 52` whole entries in it, so no index computed here can reach past the
 /// buffer, whatever bytes it holds. Unsorted (corrupt) entries make a search miss, never trap
 /// or loop: every probe shrinks the candidate range.
 enum _UnsafeIndexSearch {
     static let width = IndexSegmentCodec.entryWidth
-    /// Ranges this small are scanned linearly (16 entries = 768 contiguous bytes).
+    /// Ranges this small are scanned linearly (16 entries = 832 contiguous bytes).
     static let scanLimit = 16
     /// Interpolation probes before falling back to bisection; uniform keys need 2-4.
     static let maxInterpolationProbes = 6
@@ -19,7 +19,7 @@ enum _UnsafeIndexSearch {
     @inline(__always)
     static func keyWord(_ entries: UnsafeRawBufferPointer, _ index: Int, _ word: Int) -> UInt64 {
         // SAFETY: callers pass 0 <= index < count(entries) and 0 <= word < 4, so the 8 bytes at
-        // index * 48 + word * 8 lie inside `entries`.
+        // index * 52 + word * 8 lie inside `entries`.
         UInt64(bigEndian: entries.loadUnaligned(fromByteOffset: index &* width &+ word &* 8, as: UInt64.self))
     }
 
@@ -45,18 +45,26 @@ enum _UnsafeIndexSearch {
     /// Entry `index`; the caller guarantees 0 <= index < count(entries).
     static func entry(_ entries: UnsafeRawBufferPointer, _ index: Int) -> IndexEntry {
         let base = index &* width
-        // SAFETY: base + 48 <= entries.count (index < count), so bytes base+32 ..< base+48 are inside.
+        // SAFETY: base + 52 <= entries.count (index < count), so bytes base+32 ..< base+52 are inside.
         let stratum = UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: base &+ 32, as: UInt64.self))
         let offset = UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: base &+ 40, as: UInt32.self))
         let packed = UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: base &+ 44, as: UInt32.self))
+        let plainLength = UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: base &+ 48, as: UInt32.self))
         return IndexEntry(key: key(entries, index), stratum: stratum, offset: offset,
-                          length: packed & IndexEntry.maxLength, kind: UInt8(truncatingIfNeeded: packed >> 28))
+                          length: packed & IndexEntry.maxLength, kind: UInt8(truncatingIfNeeded: packed >> 28),
+                          plainLength: plainLength)
     }
 
-    /// Stratum id `index` of a strata region; the caller guarantees 0 <= index < strata.count / 8.
-    static func stratum(_ strata: UnsafeRawBufferPointer, _ index: Int) -> UInt64 {
-        // SAFETY: index * 8 + 8 <= strata.count.
-        UInt64(littleEndian: strata.loadUnaligned(fromByteOffset: index &* 8, as: UInt64.self))
+    /// Stratum id of entry `index`; the caller guarantees 0 <= index < count(entries).
+    static func stratum(_ entries: UnsafeRawBufferPointer, _ index: Int) -> UInt64 {
+        // SAFETY: index * 52 + 40 <= entries.count.
+        UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: index &* width &+ 32, as: UInt64.self))
+    }
+
+    /// Frame offset of entry `index`; the caller guarantees 0 <= index < count(entries).
+    static func offset(_ entries: UnsafeRawBufferPointer, _ index: Int) -> UInt32 {
+        // SAFETY: index * 52 + 44 <= entries.count.
+        UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: index &* width &+ 40, as: UInt32.self))
     }
 
     /// The index of the entry holding `key`, or nil.
@@ -128,15 +136,17 @@ enum _UnsafeIndexSearch {
         return nil
     }
 
-    /// Offset (from the start of `entries`) of the first entry whose key is not strictly
-    /// greater than the previous one's, or nil when the keys ascend strictly.
+    /// Offset (from the start of `entries`) of the first entry not strictly after the previous
+    /// one by (key, stratum, offset), or nil when the entries ascend strictly.
     static func firstOutOfOrder(_ entries: UnsafeRawBufferPointer) -> Int? {
         let count = count(entries)
         guard count > 1 else { return nil }
-        var previous = key(entries, 0)
+        var previous = (key(entries, 0), stratum(entries, 0), offset(entries, 0))
         for index in 1..<count {
-            let current = key(entries, index)
-            guard previous < current else { return index * width }
+            let current = (key(entries, index), stratum(entries, index), offset(entries, index))
+            let ascends = previous.0 != current.0 ? previous.0 < current.0
+                : previous.1 != current.1 ? previous.1 < current.1 : previous.2 < current.2
+            guard ascends else { return index * width }
             previous = current
         }
         return nil

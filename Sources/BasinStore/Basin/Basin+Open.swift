@@ -141,11 +141,14 @@ extension Basin {
         let missing = strata.filter { !covered.contains($0.id) }
         guard !missing.isEmpty else { return }
         var entries: [IndexEntry] = []
+        var records: [IndexedStratum] = []
         for stratum in missing {
             let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
             entries += found.entries.map { IndexEntry(stratum: stratum.id, $0) }
+            records.append(IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
+                                          scanned: !found.complete))
         }
-        try await index.addSegment(entries: entries, strata: missing.map(\.id))
+        try await index.addSegment(entries: entries, strata: records)
         try await index.mergeIfNeeded()
     }
 
@@ -155,11 +158,13 @@ extension Basin {
     @discardableResult
     public func rebuildIndex() async throws(BasinError) -> (strata: Int, grains: Int) {
         let strata = try await listStrata()
-        var perStratum: [(stratum: UInt64, entries: [IndexEntry])] = []
+        var perStratum: [(record: IndexedStratum, entries: [IndexEntry])] = []
         var grains = 0
         for stratum in strata {
             let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
-            perStratum.append((stratum.id, found.entries.map { IndexEntry(stratum: stratum.id, $0) }))
+            let record = IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
+                                        scanned: !found.complete)
+            perStratum.append((record, found.entries.map { IndexEntry(stratum: stratum.id, $0) }))
             grains += found.entries.count
         }
         try await index.rebuild(from: perStratum)

@@ -152,7 +152,7 @@ extension Basin {
         let name = StratumName.objectName(lane: lane, id: id)
         do {
             try await reader.backend(for: lane).write(name, bytes: bytes)
-            try await index.addSegment(entries: entries.map { IndexEntry(stratum: id, $0) }, strata: [id])
+            try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
         } catch {
             failure = BasinError(error.code, "committing stratum \(name) failed; the basin refuses further writes: \(error.message)",
                                  underlying: error)
@@ -163,11 +163,5 @@ extension Basin {
         for entry in entries where pending[entry.key]?.stratumID == id {
             pending[entry.key] = nil
         }
-    }
-}
-
-extension IndexEntry {
-    init(stratum: UInt64, _ entry: StratumEntry) {
-        self.init(key: entry.key, stratum: stratum, offset: entry.offset, length: entry.length, kind: entry.kind.rawValue)
     }
 }

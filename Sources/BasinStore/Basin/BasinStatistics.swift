@@ -32,18 +32,18 @@ public struct BasinStatistics: Codable, Sendable {
 }
 
 extension Basin {
-    /// Reads every stratum's footer and index grain (two small ranged reads each).
+    /// Sums up the index's records of the strata: reads no stratum, so a cold data lane is
+    /// never touched (the basin was reconciled with the strata when it was opened).
     public func statistics() async throws(BasinError) -> BasinStatistics {
         var statistics = BasinStatistics()
-        for stratum in try await listStrata() {
-            let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
-            var lane = statistics.lanes[stratum.lane.folder] ?? .init()
+        for record in index.strata.values {
+            var lane = statistics.lanes[record.lane.folder] ?? .init()
             lane.strata += 1
-            lane.grains += found.entries.count
-            lane.storedBytes += stratum.size
-            lane.rawBytes += found.entries.reduce(0) { $0 + Int($1.plainLength) }
-            if !found.complete { lane.damagedStrata += 1 }
-            statistics.lanes[stratum.lane.folder] = lane
+            lane.grains += record.grainCount
+            lane.storedBytes += record.size
+            lane.rawBytes += record.plainBytes
+            if record.scanned { lane.damagedStrata += 1 }
+            statistics.lanes[record.lane.folder] = lane
         }
         let indexStatistics = index.statistics
         statistics.index.segments = indexStatistics.segments

@@ -12,8 +12,10 @@ public final class MappedSegment: Sendable {
     public let name: String
     /// Where its regions lie.
     public let layout: IndexSegmentLayout
-    /// The strata whose grains this segment indexes, ascending.
-    public let coveredStrata: [UInt64]
+    /// The strata whose grains this segment indexes (every copy of every grain), ascending by id.
+    public let strata: [IndexedStratum]
+    /// The ids of ``strata``, ascending.
+    public var coveredStrata: [UInt64] { strata.map(\.id) }
     let memory: SegmentMemory
 
     private init(name: String, memory: SegmentMemory) throws(BasinError) {
@@ -21,10 +23,10 @@ public final class MappedSegment: Sendable {
         self.memory = memory
         do {
             layout = try IndexSegmentCodec.layout(of: memory.bytes)
+            strata = try IndexSegmentCodec.strata(of: memory.bytes, layout: layout)
         } catch {
             throw BasinError(.corrupted, "index segment \(name) is corrupt", underlying: error)
         }
-        coveredStrata = IndexSegmentCodec.strata(of: memory.bytes, layout: layout)
     }
 
     /// Maps a local segment file.
@@ -61,7 +63,7 @@ public final class MappedSegment: Sendable {
 
     private var entryRegion: UnsafeRawBufferPointer { IndexSegmentCodec.entries(of: memory.bytes, layout: layout) }
 
-    /// The entry for `key`, or nil.
+    /// An entry for `key` (any copy's, when several strata hold it), or nil.
     /// - Complexity: O(log log n) expected probes, O(log n) at worst.
     public func lookup(_ key: Key) -> IndexEntry? {
         let region = entryRegion
@@ -69,7 +71,7 @@ public final class MappedSegment: Sendable {
         return IndexSegmentCodec.entry(at: index, in: region)
     }
 
-    /// Checks the trailer checksum and the order of keys and stratum ids, reading every byte.
+    /// Checks the trailer checksum and the order of the entries, reading every byte.
     /// - Throws: ``BasinError`` `.corrupted` naming the segment, with the ``CodecError`` (and its offset).
     public func verify() throws(BasinError) {
         do {

@@ -1,13 +1,13 @@
 import BasinCore
 
-/// A k-way merge of sorted segments into one ascending run without repeated keys.
+/// A k-way merge of sorted segments into one run in segment order (key, stratum, offset).
 ///
-/// Holds one cursor per input in a binary heap (O(log k) per entry, O(k) memory). Where
-/// several inputs hold the same key, the entry from the input given last wins: callers pass
-/// segments oldest first, so the newest entry survives.
+/// Holds one cursor per input in a binary heap (O(log k) per entry, O(k) memory). Copies of a
+/// key in different strata all stay; where several inputs hold the same copy (a merge
+/// interrupted after writing its output), the entry from the input given last wins.
 struct SegmentMergeIterator: IteratorProtocol {
     private struct Cursor {
-        var key: Key
+        var entry: IndexEntry
         var position: Int
         let source: Int
     }
@@ -18,15 +18,15 @@ struct SegmentMergeIterator: IteratorProtocol {
     init(_ segments: [MappedSegment]) {
         sources = segments.map(\.entries)
         for (source, entries) in sources.enumerated() where !entries.isEmpty {
-            push(Cursor(key: entries[0].key, position: 0, source: source))
+            push(Cursor(entry: entries[0], position: 0, source: source))
         }
     }
 
     mutating func next() -> IndexEntry? {
-        nextCursor().map { sources[$0.source][$0.position] }
+        nextCursor().map(\.entry)
     }
 
-    /// Counts the entries a merge yields (a cheap first pass: keys only, no output).
+    /// Counts the entries a merge yields (a first pass without output).
     static func count(_ segments: [MappedSegment]) -> Int {
         var iterator = SegmentMergeIterator(segments)
         var count = 0
@@ -34,23 +34,23 @@ struct SegmentMergeIterator: IteratorProtocol {
         return count
     }
 
-    /// The cursor of the next key's winning entry; the same key in older inputs is skipped.
+    /// The cursor of the next copy's winning entry; the same copy in older inputs is skipped.
     private mutating func nextCursor() -> Cursor? {
         guard let top = popMinimum() else { return nil }
         advance(top)
-        while let first = heap.first, first.key == top.key, let older = popMinimum() { advance(older) }
+        while let first = heap.first, first.entry.isSameCopy(as: top.entry), let older = popMinimum() { advance(older) }
         return top
     }
 
     private mutating func advance(_ cursor: Cursor) {
         let next = cursor.position + 1
         guard next < sources[cursor.source].endIndex else { return }
-        push(Cursor(key: sources[cursor.source][next].key, position: next, source: cursor.source))
+        push(Cursor(entry: sources[cursor.source][next], position: next, source: cursor.source))
     }
 
-    /// Heap order: smaller key first; for equal keys, the later (newer) source first.
+    /// Heap order: segment order first; for the same copy, the later (newer) source first.
     private static func precedes(_ a: Cursor, _ b: Cursor) -> Bool {
-        a.key != b.key ? a.key < b.key : a.source > b.source
+        a.entry.isSameCopy(as: b.entry) ? a.source > b.source : IndexEntry.precedes(a.entry, b.entry)
     }
 
     private mutating func push(_ cursor: Cursor) {

@@ -9,7 +9,7 @@ extension SegmentedIndex {
     /// on every merge. Inputs are verified (trailer checksum, key order) first; one that fails
     /// is dropped from the index, deleted and reported in ``problems`` (the index is a cache:
     /// its strata leave ``coveredStrata`` and get indexed again). The merge streams: a first
-    /// pass counts the distinct keys (the header needs the count), a second writes the merged
+    /// pass counts the distinct entries (the header needs the count), a second writes the merged
     /// segment in 1 MiB pieces, so memory stays bounded whatever the inputs' sizes.
     ///
     /// The merged segment is written before the inputs are deleted. A crash in between leaves
@@ -40,7 +40,7 @@ extension SegmentedIndex {
         guard inputs.count >= 2 else { return !corrupt.isEmpty }
 
         let merged = try await writeSegment(entryCount: SegmentMergeIterator.count(inputs),
-                                            strata: inputs.flatMap(\.coveredStrata),
+                                            strata: inputs.flatMap(\.strata),
                                             entries: IteratorSequence(SegmentMergeIterator(inputs)))
         state.withLock { state in
             let replaced = Set(inputs.map(ObjectIdentifier.init))

@@ -1,7 +1,10 @@
 import BasinCore
 import Synchronization
 
-/// The basin's index: key → (stratum, offset, length, kind), over a set of immutable segments.
+/// The basin's index: key → (stratum, offset, length, kind, plain length) for every copy of
+/// every grain, and a record of each stratum (lane, size, grain count), over a set of immutable
+/// segments. It is a full inventory of the strata, so prune planning, structural checks and
+/// `stats` read the index lane and not the strata (the data lane may be in cold storage).
 ///
 /// Each committed stratum adds a small segment (``addSegment(entries:strata:)``); segments are
 /// merged like LSM runs when they pile up (``mergeIfNeeded(maxSegments:)``). The index is a
@@ -46,11 +49,15 @@ public final class SegmentedIndex: Sendable {
         var segments: [MappedSegment] = []
         var problems: [Problem] = []
         var isMerging = false
-        var coveredStrata: Set<UInt64> = []
+        /// Each covered stratum's record, from the newest segment covering it.
+        var strata: [UInt64: IndexedStratum] = [:]
 
         mutating func replaceSegments(_ segments: [MappedSegment]) {
             self.segments = segments
-            coveredStrata = Set(segments.lazy.flatMap(\.coveredStrata))
+            strata = [:]
+            for segment in segments {
+                for record in segment.strata { strata[record.id] = record }
+            }
         }
     }
 
@@ -88,9 +95,9 @@ public final class SegmentedIndex: Sendable {
         return SegmentedIndex(backend: backend, segments: segments, problems: problems)
     }
 
-    /// The entry for `key`, searching the newest segments first.
+    /// An entry for `key`, searching the newest segments first.
     /// - Parameter key: The key sought.
-    /// - Returns: Where the grain was indexed, or nil. Not proof: the reader checks the grain.
+    /// - Returns: Where a copy of the grain was indexed, or nil. Not proof: the reader checks the grain.
     /// - Complexity: O(s · log log n) expected for s segments of n entries.
     public func lookup(_ key: Key) -> IndexEntry? {
         let segments = state.withLock { $0.segments }
@@ -101,7 +108,10 @@ public final class SegmentedIndex: Sendable {
     }
 
     /// The strata whose grains are indexed; strata not in this set must be indexed again.
-    public var coveredStrata: Set<UInt64> { state.withLock { $0.coveredStrata } }
+    public var coveredStrata: Set<UInt64> { state.withLock { Set($0.strata.keys) } }
+
+    /// The record of every covered stratum, by id.
+    public var strata: [UInt64: IndexedStratum] { state.withLock { $0.strata } }
 
     /// Segments that could not be opened or failed verification before a merge.
     public var problems: [Problem] { state.withLock { $0.problems } }
@@ -115,17 +125,17 @@ public final class SegmentedIndex: Sendable {
             Statistics(segments: state.segments.count,
                        entries: state.segments.reduce(0) { $0 + $1.count },
                        bytesMapped: state.segments.reduce(0) { $0 + $1.byteCount },
-                       coveredStrata: state.coveredStrata.count)
+                       coveredStrata: state.strata.count)
         }
     }
 
     /// Writes a new segment for freshly committed strata and starts using it.
     /// - Parameters:
-    ///   - entries: The grains of those strata, in any order; for a repeated key the last wins.
-    ///   - strata: The strata the entries come from, including any without grains.
+    ///   - entries: Every grain of those strata, in any order.
+    ///   - strata: The records of the strata the entries come from, including any without grains.
     /// - Throws: ``BasinError``: `.invalidArgument` for an entry whose length or kind does not
     ///   fit the format, or whatever the backend throws writing or reading the segment.
-    public func addSegment(entries: [IndexEntry], strata: [UInt64]) async throws(BasinError) {
+    public func addSegment(entries: [IndexEntry], strata: [IndexedStratum]) async throws(BasinError) {
         guard !entries.isEmpty || !strata.isEmpty else { return }
         let unique = IndexSegmentCodec.sortedUnique(entries)
         let segment = try await writeSegment(entryCount: unique.count, strata: strata, entries: unique)
@@ -137,11 +147,11 @@ public final class SegmentedIndex: Sendable {
     /// Writes the new segment first, then deletes every other segment object: a crash in
     /// between leaves old segments beside the new one, which is harmless. Not meant to run
     /// concurrently with ``mergeIfNeeded(maxSegments:)``.
-    /// - Parameter strata: Every stratum with its grains' entries (as read from its footer).
+    /// - Parameter strata: Every stratum's record with its grains' entries.
     /// - Throws: ``BasinError`` as ``addSegment(entries:strata:)``, or from deleting.
-    public func rebuild(from strata: [(stratum: UInt64, entries: [IndexEntry])]) async throws(BasinError) {
+    public func rebuild(from strata: [(record: IndexedStratum, entries: [IndexEntry])]) async throws(BasinError) {
         let unique = IndexSegmentCodec.sortedUnique(strata.flatMap(\.entries))
-        let segment = try await writeSegment(entryCount: unique.count, strata: strata.map(\.stratum), entries: unique)
+        let segment = try await writeSegment(entryCount: unique.count, strata: strata.map(\.record), entries: unique)
         state.withLock { state in
             state.replaceSegments([segment])
             state.problems = []
@@ -152,7 +162,7 @@ public final class SegmentedIndex: Sendable {
     }
 
     /// Streams a segment out to a new object, then opens it.
-    func writeSegment(entryCount: Int, strata: [UInt64], entries: some Sequence<IndexEntry>) async throws(BasinError) -> MappedSegment {
+    func writeSegment(entryCount: Int, strata: [IndexedStratum], entries: some Sequence<IndexEntry>) async throws(BasinError) -> MappedSegment {
         let name = Self.newSegmentName()
         let encoder: IndexSegmentStreamEncoder
         do {

@@ -131,7 +131,7 @@ extension Basin {
             throw BasinError(.internalError, "could not finish stratum \(StratumName.objectName(lane: lane, id: id))", underlying: error)
         }
         try await reader.backend(for: lane).write(StratumName.objectName(lane: lane, id: id), bytes: bytes)
-        try await index.addSegment(entries: entries.map { IndexEntry(stratum: id, $0) }, strata: [id])
+        try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
         result.strataWritten += 1
         result.bytesWritten += bytes.count
     }

@@ -56,9 +56,81 @@ extension Checker {
         }
     }
 
-    /// Every segment verifies (trailer checksum, order) and agrees with the strata: each entry
-    /// names a grain with that key, place, length and kind; each grain is indexed; each
-    /// stratum is covered by a segment; no segment names a stratum that is gone.
+    /// Checks a stratum against the index's record of it alone, reading nothing: the way a
+    /// data stratum is checked without `readData`.
+    /// - Returns: the stratum with the grains the index lists, or nil when the index does not
+    ///   cover it or its grains cannot be trusted.
+    func checkIndexed(lane: Lane, id: UInt64, size: Int, indexed: (record: IndexedStratum, entries: [IndexEntry])?,
+                      into report: inout Report) -> StratumInventory.Stratum? {
+        let name = StratumName.objectName(lane: lane, id: id)
+        guard let (record, entries) = indexed else {
+            report.problems.append(CheckProblem(.index, object: name, "no index segment covers this stratum"))
+            return nil
+        }
+        func problem(_ message: String, kind: CheckProblem.Kind = .stratum) -> StratumInventory.Stratum? {
+            report.problems.append(CheckProblem(kind, object: name, message))
+            return nil
+        }
+        guard record.lane == lane else { return problem("the index records it in the \(record.lane) lane", kind: .index) }
+        guard record.size == size else {
+            return problem("is \(size) bytes long but was \(record.size) when indexed: it was cut short or replaced")
+        }
+        if record.scanned {
+            report.problems.append(CheckProblem(.stratum, object: name, "its footer or index grain was damaged when it was indexed; its grains were found by scanning"))
+        }
+        guard entries.count == record.grainCount else {
+            return problem("the index lists \(entries.count) of its grains, but recorded \(record.grainCount)", kind: .index)
+        }
+        // Its grains tile the stratum from the header on, leaving room for an index grain and footer.
+        var expected = UInt64(StratumHeader.size)
+        for entry in entries {
+            guard UInt64(entry.offset) == expected, entry.length >= GrainFrameHeader.size,
+                  GrainKind(rawValue: entry.kind)?.lane == lane else {
+                return problem("the index lists grain \(entry.key) (kind \(entry.kind)) at offset \(entry.offset), length \(entry.length): not the next frame of a \(lane) stratum", kind: .index)
+            }
+            expected = entry.frameEnd
+        }
+        guard expected + UInt64(GrainFrameHeader.size + 4 + StratumFooter.size) <= UInt64(size) else {
+            return problem("the index lists grains up to offset \(expected), leaving no room for the index grain and footer in \(size) bytes", kind: .index)
+        }
+        return StratumInventory.Stratum(record, entries: entries)
+    }
+
+    /// Compares the grains a stratum's own index grain lists with the index's: the same
+    /// grains (key, kind, place, lengths), the same count and size recorded.
+    func compare(_ stratum: StratumInventory.Stratum, with indexed: (record: IndexedStratum, entries: [IndexEntry])?,
+                 into report: inout Report) {
+        guard let (record, entries) = indexed else {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "no index segment covers this stratum"))
+            return
+        }
+        if record.size != stratum.size || record.lane != stratum.lane {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "the index recorded it as \(record.size) bytes in the \(record.lane) lane, not \(stratum.size) bytes in the \(stratum.lane) lane"))
+        }
+        let own = Set(stratum.entries.map { IndexEntry(stratum: stratum.id, $0) })
+        let listed = Set(entries)
+        let unindexed = stratum.entries.filter { !listed.contains(IndexEntry(stratum: stratum.id, $0)) }
+        for entry in unindexed.prefix(Self.problemsPerObject) {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "grain \(entry.key) at offset \(entry.offset) is not in the index"))
+        }
+        if unindexed.count > Self.problemsPerObject {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "\(unindexed.count) grains in all are not in the index"))
+        }
+        let stray = entries.filter { !own.contains($0) }
+        for entry in stray.prefix(Self.problemsPerObject) {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "the index lists grain \(entry.key) at offset \(entry.offset), length \(entry.length), which the stratum does not hold"))
+        }
+        if stray.count > Self.problemsPerObject {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "\(stray.count) index entries in all name grains the stratum does not hold"))
+        }
+        if stray.isEmpty, unindexed.isEmpty, record.grainCount != entries.count {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "the index recorded \(record.grainCount) grains but lists \(entries.count)"))
+        }
+    }
+
+    /// Every segment verifies (trailer checksum, order), names only strata that exist, and
+    /// lists grains only of strata it covers. (Each stratum is compared with the index by
+    /// ``checkIndexed(lane:id:size:indexed:into:)`` or ``compare(_:with:into:)``.)
     func checkIndex(listed: Set<UInt64>, into report: inout Report) async throws(BasinError) {
         let index = basin.segmentedIndex
         // Strata a backup running beside check committed after they were listed: their
@@ -73,10 +145,6 @@ extension Checker {
         for problem in index.problems {
             report.problems.append(CheckProblem(.indexSegment, object: problem.name, "cannot be used: \(problem.error.message); basin repair index rebuilds the index"))
         }
-        var grains: [UInt64: [UInt32: StratumEntry]] = [:]
-        for stratum in report.inventory.strata {
-            grains[stratum.id] = Dictionary(stratum.entries.map { ($0.offset, $0) }, uniquingKeysWith: { first, _ in first })
-        }
         let segments = index.segments
         report.segments = segments.count + index.problems.count
         for segment in segments {
@@ -89,36 +157,16 @@ extension Checker {
             for stratum in segment.coveredStrata where !listed.contains(stratum) {
                 report.problems.append(CheckProblem(.indexSegment, object: segment.name, "covers stratum \(Hex.encode(stratum)), which does not exist"))
             }
+            let covered = Set(segment.coveredStrata)
             var wrong = 0
-            for entry in segment.entries {
-                let problem: String
-                if !listed.contains(entry.stratum) {
-                    problem = "the entry for \(entry.key) points at stratum \(Hex.encode(entry.stratum)), which does not exist"
-                } else if let byOffset = grains[entry.stratum] {
-                    let grain = byOffset[entry.offset]
-                    if grain?.key == entry.key, grain?.length == entry.length, grain?.kind.rawValue == entry.kind { continue }
-                    problem = "the entry for \(entry.key) points at offset \(entry.offset) of stratum \(Hex.encode(entry.stratum)), which holds no such grain"
-                } else {
-                    continue  // a stratum whose own index is damaged, reported already
-                }
+            for entry in segment.entries where !covered.contains(entry.stratum) {
                 wrong += 1
-                if wrong <= Self.problemsPerObject { report.problems.append(CheckProblem(.index, object: segment.name, problem)) }
+                if wrong <= Self.problemsPerObject {
+                    report.problems.append(CheckProblem(.index, object: segment.name, "the entry for \(entry.key) points at stratum \(Hex.encode(entry.stratum)), which the segment does not cover"))
+                }
             }
             if wrong > Self.problemsPerObject {
-                report.problems.append(CheckProblem(.index, object: segment.name, "\(wrong) entries in all point at grains that do not exist"))
-            }
-        }
-        let covered = index.coveredStrata
-        for stratum in report.inventory.strata {
-            if !covered.contains(stratum.id) {
-                report.problems.append(CheckProblem(.index, object: stratum.name, "no index segment covers this stratum"))
-            }
-            let unindexed = stratum.entries.filter { index.lookup($0.key) == nil }
-            for entry in unindexed.prefix(Self.problemsPerObject) {
-                report.problems.append(CheckProblem(.index, object: stratum.name, "grain \(entry.key) at offset \(entry.offset) is not in the index"))
-            }
-            if unindexed.count > Self.problemsPerObject {
-                report.problems.append(CheckProblem(.index, object: stratum.name, "\(unindexed.count) grains in all are not in the index"))
+                report.problems.append(CheckProblem(.index, object: segment.name, "\(wrong) entries in all point at strata the segment does not cover"))
             }
         }
     }

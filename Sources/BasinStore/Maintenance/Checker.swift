@@ -1,9 +1,14 @@
 import BasinCore
 
-/// The store-level half of `basin check`: config and key files, every stratum's header,
-/// footer and index grain, the index segments against the strata, and with `readData` every
-/// grain re-read and re-hashed. Without `readData` nothing is read from the data lane but
-/// its listing and each stratum's header, footer and index grain.
+/// The store-level half of `basin check`: config and key files, the index segments, every
+/// stratum against the index's record of it, and with `readData` every grain re-read and
+/// re-hashed.
+///
+/// A meta stratum's header, footer and index grain are read and must agree with the index
+/// grain for grain. Without `readData` nothing of the data lane is read but its listing: each
+/// data stratum is checked against the index alone (size as listed, grains tiling it, the
+/// grain count recorded), as restic's check compares pack sizes with its index. With
+/// `readData` data strata get the meta lane's checks too.
 ///
 /// Problems are collected, never thrown: each names its object. Only failures that make
 /// checking impossible (the backend is unavailable) are thrown.
@@ -44,11 +49,22 @@ public struct Checker: Sendable {
         try await checkKeyFiles(&report)
         let listed = try await basin.listStrata()
         report.strata = listed.count
+        if !listed.allSatisfy({ basin.segmentedIndex.coveredStrata.contains($0.id) }) {
+            // Committed since the basin was opened (a backup beside this check): index them first.
+            try await basin.reloadIndex()
+        }
+        let indexed = basin.segmentedIndex.inventory()
         var strata: [StratumInventory.Stratum] = []
         for stratum in listed {
-            if let checked = try await checkStratum(lane: stratum.lane, id: stratum.id, size: stratum.size, into: &report) {
-                strata.append(checked)
+            let record = indexed[stratum.id]
+            let checked: StratumInventory.Stratum?
+            if stratum.lane == .data, readData == .none {
+                checked = checkIndexed(lane: stratum.lane, id: stratum.id, size: stratum.size, indexed: record, into: &report)
+            } else {
+                checked = try await checkStratum(lane: stratum.lane, id: stratum.id, size: stratum.size, into: &report)
+                if let checked { compare(checked, with: record, into: &report) }
             }
+            if let checked { strata.append(checked) }
         }
         report.inventory = StratumInventory(strata: strata)
         report.grains = strata.reduce(0) { $0 + $1.entries.count }

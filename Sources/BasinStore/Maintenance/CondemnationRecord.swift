@@ -110,7 +110,7 @@ extension Basin {
         try lock.ensureHeld()
         let staying = inventory.strata.filter { !strata.contains($0.id) }
         try await index.rebuild(from: staying.map { stratum in
-            (stratum.id, stratum.entries.map { IndexEntry(stratum: stratum.id, $0) })
+            (stratum.record, stratum.entries.map { IndexEntry(stratum: stratum.id, $0) })
         })
         var deleted = 0
         for stratum in inventory.strata where strata.contains(stratum.id) {
