@@ -113,7 +113,7 @@ struct IndexBenchFixture: Sendable {
     private init(count: Int, inMemory: Bool) {
         var rng = SplitMix64(state: UInt64(count))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("basin-index-bench")
-        path = directory.appendingPathComponent("segment-\(count)-v1.seg").path
+        path = directory.appendingPathComponent("segment-\(count)-v\(IndexSegmentCodec.version).seg").path
         let size = IndexSegmentCodec.segmentSize(entryCount: count, strataCount: 1000)!
         if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) != size {
             try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
