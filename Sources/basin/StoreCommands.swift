@@ -15,7 +15,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .customLong("encryption"), help: "chacha20-poly1305 (default) or aes-256-gcm.")
     var encryption = PayloadAlgorithm.chacha20Poly1305.name
 
-    @Option(name: .customLong("data-location"), help: ArgumentHelp("Keep the data lane's strata in this directory or s3: location (cold storage).", valueName: "LOCATION"))
+    @Option(name: [.customLong("data-location"), .customLong("data-repository")],
+            help: ArgumentHelp("Keep the data lane's strata in this directory or s3: location (cold storage); --data-repository is the same.", valueName: "LOCATION"))
     var dataLocation: String?
 
     @Option(name: .customLong("data-storage-class"), help: ArgumentHelp("S3 storage class of the data lane's strata (STANDARD_IA, GLACIER, …); needs an s3: basin or --data-location.", valueName: "CLASS"))

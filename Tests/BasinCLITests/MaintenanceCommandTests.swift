@@ -91,6 +91,37 @@ struct MaintenanceCommandTests {
         #expect(try basin.run(["check", "--read-data-subset", "0/2"]).status == 64)
     }
 
+    @Test("with every data-lane stratum overwritten by zeros, snapshots, ls, diff, find, stats, check and prune --repack-cold never still succeed: none reads the data lane")
+    func coldDataLaneIsNeverRead() throws {
+        let cold = scratch.path("cold")
+        try initBasin(["--no-encryption", "--data-location", cold])
+        try writeFiles(source, [("kept", 150_000, 1), ("gone", 250_000, 2), ("small", 2_000, 3)])
+        try backUp(source)
+        try FileManager.default.removeItem(atPath: source + "/gone")
+        try writeFiles(source, [("new", 120_000, 4)])
+        try backUp(source)
+        let before = try basin.run(["snapshots", "--json"])
+        let ids = try #require(try JSONSerialization.jsonObject(with: Data(before.stdout)) as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(ids.count == 2)
+
+        // The data lane as a restore from Glacier would find it without a restore: unreadable.
+        let strata = try #require(FileManager.default.subpaths(atPath: cold)).filter { $0.hasSuffix(".stratum") }
+        #expect(strata.count >= 2)
+        for stratum in strata {
+            let path = cold + "/" + stratum
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+            try Data(count: size).write(to: URL(fileURLWithPath: path))
+        }
+
+        for command in [["snapshots"], ["ls", "latest", "--recursive"], ["diff", ids[0], ids[1]], ["find", "kept"], ["stats"], ["check"],
+                        ["forget", ids[0]], ["prune", "--repack-cold", "never", "--grace-period", "0"]] {
+            let result = try basin.run(command)
+            #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
+        }
+        let damaged = try basin.run(["check", "--read-data"])
+        #expect(damaged.status == 13 && damaged.output.contains("data/"), "\(damaged.output)")
+    }
+
     @Test("forget --prune shrinks the basin; what is kept restores identically and checks; prune --dry-run changes nothing")
     func forgetAndPrune() throws {
         var encrypted = basin
