@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -38,13 +39,29 @@ package final class HTTPClientTransport: S3Transport {
         if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
             outgoing.body = .bytes(ByteBuffer(bytes: request.body))
         }
-        let response = try await client.execute(outgoing, timeout: requestTimeout)
-        var headers: [String: String] = [:]
-        for (name, value) in response.headers { headers[name.lowercased()] = value }
-        var body: [UInt8] = []
-        if let length = headers["content-length"].flatMap(Int.init), length > 0 { body.reserveCapacity(length) }
-        for try await buffer in response.body { body += buffer.readableBytesView }
-        return S3Response(status: Int(response.status.code), headers: headers, body: body)
+        do {
+            let response = try await client.execute(outgoing, timeout: requestTimeout)
+            var headers: [String: String] = [:]
+            for (name, value) in response.headers { headers[name.lowercased()] = value }
+            var body: [UInt8] = []
+            if let length = headers["content-length"].flatMap(Int.init), length > 0 { body.reserveCapacity(length) }
+            for try await buffer in response.body { body += buffer.readableBytesView }
+            return S3Response(status: Int(response.status.code), headers: headers, body: body)
+        } catch let error as IOError {
+            throw SocketFailure(code: error.errnoCode)
+        }
+    }
+
+    /// A connection that failed at the socket, said plainly ("connection refused (errno 111)"):
+    /// NIO's own description garbles it ("connection reset (error set): Connection refused)
+    /// (errno: 111)"), and it ends up in the message naming the endpoint.
+    package struct SocketFailure: Error, CustomStringConvertible {
+        package let code: CInt
+
+        package var description: String {
+            let text = String(cString: strerror(code))
+            return text.prefix(1).lowercased() + text.dropFirst() + " (errno \(code))"
+        }
     }
 
     package func shutdown() async {

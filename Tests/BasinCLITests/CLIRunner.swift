@@ -8,6 +8,8 @@ struct CLIRunner {
         let status: Int32
         let stdout: [UInt8]
         let stderr: String
+        /// Killed by a signal (`status` is then its number), not an exit.
+        var signaled = false
         var output: String { String(decoding: stdout, as: UTF8.self) }
     }
 
@@ -39,8 +41,24 @@ struct CLIRunner {
         /// Waits for the process and collects what it printed.
         func wait() -> Result {
             group.wait()
+            return collect()
+        }
+
+        /// Waits at most `seconds` for the process (its output closing); nil when it still
+        /// runs then, after killing it, so a hung command fails its test instead of hanging it.
+        func wait(seconds: Int) -> Result? {
+            guard group.wait(timeout: .now() + .seconds(seconds)) == .success else {
+                process.terminate()
+                process.waitUntilExit()
+                return nil
+            }
+            return collect()
+        }
+
+        private func collect() -> Result {
             process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: Array(outBytes), stderr: String(decoding: errBytes, as: UTF8.self))
+            return Result(status: process.terminationStatus, stdout: Array(outBytes), stderr: String(decoding: errBytes, as: UTF8.self),
+                          signaled: process.terminationReason == .uncaughtSignal)
         }
     }
 

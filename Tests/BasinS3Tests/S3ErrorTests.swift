@@ -55,7 +55,7 @@ struct S3ErrorTests {
 
     @Test("an unreachable endpoint: .unavailable naming it, after the bounded retries")
     func unreachableEndpoint() async throws {
-        let port = try freePort()
+        let port = try PrivateS3Server.freePort()
         let sleeps = SleepRecorder()
         let backend = S3Backend(location: try S3Location("s3:http://127.0.0.1:\(port)/bucket/p"),
                                 credentials: S3TestServer.credentials, options: S3TestServer.options(maxAttempts: 3, sleeps: sleeps))
@@ -69,20 +69,10 @@ struct S3ErrorTests {
             let error = try #require(await basinError(call))
             #expect(error.code == .unavailable)
             #expect(error.message.contains("http://127.0.0.1:\(port)") && error.message.contains("3 attempts"), "\(error.message)")
+            #expect(error.message.hasSuffix("3 attempts: connection refused (errno \(ECONNREFUSED))"), "\(error.message)")
         }
         #expect(await sleeps.delays.count == 3 * 2)
     }
-}
-
-/// A TCP port on 127.0.0.1 that nothing listens on (the kernel picks it; it is closed again).
-func freePort() throws -> Int {
-    let output = try runProgram("/usr/bin/env", [
-        "python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()",
-    ])
-    guard let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-        throw ScriptedTransport.Failure(description: "no free port: \(output)")
-    }
-    return port
 }
 
 /// Runs a program, returning its standard output; a non-zero exit throws with its stderr.

@@ -11,7 +11,8 @@ struct S3OutageTests {
     @Test("writes fail with .unavailable while it is down; after a restart the basin reopens with all flushed before")
     func serverStoppedMidWay() async throws {
         _ = try S3TestServer.endpoint()  // fails clearly when S3 tests are not set up
-        let server = try PrivateS3Server()
+        let server = try PrivateS3Server(accessKey: S3TestServer.credentials.accessKeyID,
+                                         secretKey: S3TestServer.credentials.secretAccessKey)
         defer { server.stop() }
         try server.start()
         let location = "s3:\(server.endpoint)/outage/basin"
@@ -48,57 +49,5 @@ struct S3OutageTests {
         let again = try await reopened.put(late)
         try await reopened.flush()
         #expect(try await reopened.get(again) == late)
-    }
-}
-
-/// A SeaweedFS server of a test's own, on free ports, in a temporary directory.
-final class PrivateS3Server: Sendable {
-    let directory: String
-    let ports: [String: Int]
-    var endpoint: String { "http://127.0.0.1:\(ports["BASIN_S3_PORT"]!)" }
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../scripts/s3-server.sh").standardizedFileURL.path
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("basin-s3-private-\(UUID().uuidString)").path
-        var ports: [String: Int] = [:]
-        for name in ["BASIN_S3_PORT", "BASIN_S3_MASTER_PORT", "BASIN_S3_VOLUME_PORT", "BASIN_S3_FILER_PORT",
-                     "BASIN_S3_GRPC_PORT", "BASIN_S3_MASTER_GRPC_PORT", "BASIN_S3_VOLUME_GRPC_PORT", "BASIN_S3_FILER_GRPC_PORT"] {
-            ports[name] = try freePort()
-        }
-        self.ports = ports
-    }
-
-    private var environment: [String: String] {
-        ports.mapValues(String.init).merging([
-            "BASIN_S3_ACCESS_KEY": S3TestServer.credentials.accessKeyID,
-            "BASIN_S3_SECRET_KEY": S3TestServer.credentials.secretAccessKey,
-        ]) { a, _ in a }
-    }
-
-    func start() throws {
-        try runProgram("/usr/bin/env", ["bash", Self.script, "start", directory], environment: environment)
-    }
-
-    /// SIGKILL, as a crash or a pulled plug would stop it; returns once the process is gone
-    /// (or a zombie awaiting its reaper), so no request can reach it any more.
-    func kill() {
-        guard let text = try? String(contentsOfFile: directory + "/weed.pid", encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        Foundation.kill(pid, SIGKILL)
-        for _ in 0..<1000 {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")"),
-                  stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z" else { return }
-            usleep(10_000)
-        }
-    }
-
-    /// Stops the server at once (its data is thrown away) and removes its directory.
-    func stop() {
-        _ = try? runProgram("/usr/bin/env", ["bash", Self.script, "stop", directory],
-                            environment: environment.merging(["BASIN_S3_STOP_WAIT": "0"]) { _, new in new })
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -8,10 +8,18 @@ public enum TestProcess {
         public let errors: String
     }
 
-    public static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil) throws -> Result {
+    /// Runs `executable arguments…` and waits for it.
+    /// - Parameters:
+    ///   - currentDirectory: Where it runs (this process's directory by default).
+    ///   - environment: Variables set on top of this process's environment.
+    /// - Returns: Its exit status, standard output and standard error.
+    /// - Throws: When it cannot be started.
+    public static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
+                           environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
