@@ -41,7 +41,7 @@ done
 "$BASIN" index rebuild >/dev/null
 committed=$("$BASIN" stats --json | stored)
 lost=$(find "$work/basin" -name '.tmp-*' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-final=$("$BASIN" backup "$work/src" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["bytesStored"])')
+final=$("$BASIN" backup "$work/src" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["bytes_stored"])')
 total=$("$BASIN" stats --json | stored)
 echo "crash-resume: $N kills; one uninterrupted backup stores $reference bytes"
 echo "crash-resume: the killed runs committed $committed bytes; the final run stored $final more ($total in all)"

@@ -126,18 +126,20 @@ struct BackupCommand: AsyncParsableCommand {
         }
     }
 
+    /// Keys in snake case like every `--json` output (`summary.bytes_added`, as `snapshots --json`).
     static func json(_ result: BackupResult) throws -> String {
         struct Output: Encodable {
-            let snapshot_id: String?
+            let snapshotID: String?
             let parent: String?
-            let files_read: Int
+            let filesRead: Int
             let summary: SnapshotRecord.Summary
             let warnings: [String]
+
+            enum CodingKeys: String, CodingKey {
+                case snapshotID = "snapshotId", parent, filesRead, summary, warnings
+            }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let output = Output(snapshot_id: result.snapshot?.id.hex, parent: result.parent?.id.hex, files_read: result.filesRead,
-                            summary: result.summary, warnings: result.warnings)
-        return String(decoding: try encoder.encode(output), as: UTF8.self)
+        return try Format.json(Output(snapshotID: result.snapshot?.id.hex, parent: result.parent?.id.hex, filesRead: result.filesRead,
+                                      summary: result.summary, warnings: result.warnings))
     }
 }

@@ -114,9 +114,9 @@ struct S3OutageCommandTests {
         return try #require(json["lanes"] as? [String: [String: Any]])
     }
 
-    /// `summary.bytesAdded` of `backup --json` (the snapshot record's summary, docs/FORMAT.md).
+    /// `summary.bytes_added` of `backup --json` (the snapshot record's summary, docs/FORMAT.md).
     private static func bytesAdded(_ backup: CLIRunner.Result) throws -> Int {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(backup.stdout)) as? [String: Any], "\(backup.stderr)")
-        return try #require((json["summary"] as? [String: Any])?["bytesAdded"] as? Int, "\(json)")
+        return try #require((json["summary"] as? [String: Any])?["bytes_added"] as? Int, "\(json)")
     }
 }
