@@ -13,7 +13,7 @@ private func stratum(_ id: UInt64, grains: Int, _ rng: inout SplitMix64) -> (rec
         let length = UInt32.random(in: 40...5000, using: &rng)
         defer { offset += length }
         return IndexEntry(key: Key(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next()),
-                          stratum: id, offset: offset, length: length, kind: UInt8.random(in: 0...15, using: &rng),
+                          stratum: id, offset: offset, length: length, kind: UInt8.random(in: 1...4, using: &rng),
                           plainLength: UInt32.random(in: 0...9000, using: &rng))
     }
     let record = IndexedStratum(id: id, lane: .data, size: Int(offset) + 200, plainBytes: entries.reduce(0) { $0 + Int($1.plainLength) },
@@ -134,7 +134,8 @@ private final class PieceRecordingBackend: Backend {
                 #expect(inventory.count == strata.count)
                 for stratum in strata {
                     #expect(inventory[stratum.record.id]?.record == stratum.record)
-                    #expect(inventory[stratum.record.id]?.entries == stratum.entries, "stratum \(stratum.record.id)")
+                    #expect(inventory[stratum.record.id]?.entries.map { IndexEntry(stratum: stratum.record.id, $0) } == stratum.entries,
+                            "stratum \(stratum.record.id)")
                 }
                 let copies = Dictionary(grouping: strata.flatMap(\.entries), by: \.key)
                 let wrong = copies.filter { key, entries in index.lookup(key).map { !entries.contains($0) } ?? true }

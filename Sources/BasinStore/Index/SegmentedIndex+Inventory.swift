@@ -14,26 +14,27 @@ extension SegmentedIndex {
                              strata: [IndexedStratum(id: id, lane: lane, size: size, entries: entries, scanned: scanned)])
     }
 
-    /// Every covered stratum's record with the entries of all its grains, read from the
-    /// segments alone: one pass over every entry, no stratum read.
+    /// Every covered stratum's record with all its grains, read from the segments alone: one
+    /// pass over every entry, no stratum read.
     ///
     /// A stratum two segments cover (a merge interrupted after writing its output) takes its
-    /// entries from the newest of them only, so no grain is counted twice.
-    /// - Returns: the strata by id; each entry list is in frame order.
-    public func inventory() -> [UInt64: (record: IndexedStratum, entries: [IndexEntry])] {
+    /// grains from the newest of them only, so none is counted twice. An entry whose kind is
+    /// no grain kind is left out (its stratum's grain count then disagrees, which check reports).
+    /// - Returns: the strata by id; each grain list is in frame order, frame flags read as 0.
+    public func inventory() -> [UInt64: (record: IndexedStratum, entries: [StratumEntry])] {
         let segments = state.withLock { $0.segments }
         var owner: [UInt64: Int] = [:]
         for (position, segment) in segments.enumerated() {
             for record in segment.strata { owner[record.id] = position }
         }
-        var strata: [UInt64: (record: IndexedStratum, entries: [IndexEntry])] = [:]
+        var strata: [UInt64: (record: IndexedStratum, entries: [StratumEntry])] = [:]
         for (position, segment) in segments.enumerated() {
             for record in segment.strata where owner[record.id] == position {
                 strata[record.id] = (record, [])
                 strata[record.id]?.entries.reserveCapacity(record.grainCount)
             }
             for entry in segment.entries where owner[entry.stratum] == position {
-                strata[entry.stratum]?.entries.append(entry)
+                if let grain = StratumEntry(entry) { strata[entry.stratum]?.entries.append(grain) }
             }
         }
         for id in strata.keys { strata[id]?.entries.sort { $0.offset < $1.offset } }

@@ -60,7 +60,7 @@ extension Checker {
     /// data stratum is checked without `readData`.
     /// - Returns: the stratum with the grains the index lists, or nil when the index does not
     ///   cover it or its grains cannot be trusted.
-    func checkIndexed(lane: Lane, id: UInt64, size: Int, indexed: (record: IndexedStratum, entries: [IndexEntry])?,
+    func checkIndexed(lane: Lane, id: UInt64, size: Int, indexed: (record: IndexedStratum, entries: [StratumEntry])?,
                       into report: inout Report) -> StratumInventory.Stratum? {
         let name = StratumName.objectName(lane: lane, id: id)
         guard let (record, entries) = indexed else {
@@ -84,11 +84,10 @@ extension Checker {
         // Its grains tile the stratum from the header on, leaving room for an index grain and footer.
         var expected = UInt64(StratumHeader.size)
         for entry in entries {
-            guard UInt64(entry.offset) == expected, entry.length >= GrainFrameHeader.size,
-                  GrainKind(rawValue: entry.kind)?.lane == lane else {
+            guard UInt64(entry.offset) == expected, entry.length >= GrainFrameHeader.size, entry.kind.lane == lane else {
                 return problem("the index lists grain \(entry.key) (kind \(entry.kind)) at offset \(entry.offset), length \(entry.length): not the next frame of a \(lane) stratum", kind: .index)
             }
-            expected = entry.frameEnd
+            expected = UInt64(entry.offset) + UInt64(entry.length)
         }
         guard expected + UInt64(GrainFrameHeader.size + 4 + StratumFooter.size) <= UInt64(size) else {
             return problem("the index lists grains up to offset \(expected), leaving no room for the index grain and footer in \(size) bytes", kind: .index)
@@ -98,7 +97,7 @@ extension Checker {
 
     /// Compares the grains a stratum's own index grain lists with the index's: the same
     /// grains (key, kind, place, lengths), the same count and size recorded.
-    func compare(_ stratum: StratumInventory.Stratum, with indexed: (record: IndexedStratum, entries: [IndexEntry])?,
+    func compare(_ stratum: StratumInventory.Stratum, with indexed: (record: IndexedStratum, entries: [StratumEntry])?,
                  into report: inout Report) {
         guard let (record, entries) = indexed else {
             report.problems.append(CheckProblem(.index, object: stratum.name, "no index segment covers this stratum"))
@@ -107,8 +106,9 @@ extension Checker {
         if record.size != stratum.size || record.lane != stratum.lane {
             report.problems.append(CheckProblem(.index, object: stratum.name, "the index recorded it as \(record.size) bytes in the \(record.lane) lane, not \(stratum.size) bytes in the \(stratum.lane) lane"))
         }
+        // Compared as index entries: the index keeps no frame flags.
         let own = Set(stratum.entries.map { IndexEntry(stratum: stratum.id, $0) })
-        let listed = Set(entries)
+        let listed = Set(entries.map { IndexEntry(stratum: stratum.id, $0) })
         let unindexed = stratum.entries.filter { !listed.contains(IndexEntry(stratum: stratum.id, $0)) }
         for entry in unindexed.prefix(Self.problemsPerObject) {
             report.problems.append(CheckProblem(.index, object: stratum.name, "grain \(entry.key) at offset \(entry.offset) is not in the index"))
@@ -116,7 +116,7 @@ extension Checker {
         if unindexed.count > Self.problemsPerObject {
             report.problems.append(CheckProblem(.index, object: stratum.name, "\(unindexed.count) grains in all are not in the index"))
         }
-        let stray = entries.filter { !own.contains($0) }
+        let stray = entries.filter { !own.contains(IndexEntry(stratum: stratum.id, $0)) }
         for entry in stray.prefix(Self.problemsPerObject) {
             report.problems.append(CheckProblem(.index, object: stratum.name, "the index lists grain \(entry.key) at offset \(entry.offset), length \(entry.length), which the stratum does not hold"))
         }

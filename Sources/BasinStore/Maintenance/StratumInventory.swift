@@ -41,9 +41,8 @@ public struct StratumInventory: Sendable {
 
 extension StratumInventory.Stratum {
     /// The stratum as the index records it.
-    init(_ record: IndexedStratum, entries: [IndexEntry]) {
-        self.init(lane: record.lane, id: record.id, size: record.size, entries: entries.compactMap(StratumEntry.init),
-                  complete: !record.scanned)
+    init(_ record: IndexedStratum, entries: [StratumEntry]) {
+        self.init(lane: record.lane, id: record.id, size: record.size, entries: entries, complete: !record.scanned)
     }
 
     /// The record an index segment keeps of it.
