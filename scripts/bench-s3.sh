@@ -13,7 +13,7 @@
 # defaults (basin: ChaCha20-Poly1305, zstd 3; restic: AES-256, zstd auto).
 #
 # Environment:
-#   BENCH_S3_PUT=1     also store a tar of the tree with `basin put` (one large value), in round 1
+#   BENCH_S3_PUT=1     also store a tar of the tree as one file: `basin put` and `restic backup` of it
 #   BENCH_S3_LOCAL=1   also back the tree up into a local directory: the store without S3
 #   BASIN_BENCH_DATASET  another mkdataset.py
 #   BENCH_S3_BASELINE=PATH  also back up with this other basin binary (e.g. a copy of the
@@ -94,6 +94,10 @@ if [ "${BENCH_S3_PUT:-0}" = 1 ]; then
   start=$(now)
   "$basin" put -r "s3:$endpoint/basin-put/repo" "$work/input.tar" >/dev/null
   echo "put 1 $(since "$start") $(stored basin-put) $(stat -c %s "$work/input.tar")" >>"$results"
+  restic -q -r "s3:$endpoint/restic-put" init >/dev/null
+  start=$(now)
+  restic -q -r "s3:$endpoint/restic-put" backup "$work/input.tar" >/dev/null
+  echo "restic-put 1 $(since "$start") $(stored restic-put) $(stat -c %s "$work/input.tar")" >>"$results"
   rm -f "$work/input.tar"
 fi
 
@@ -115,7 +119,7 @@ def line(label, seconds, stored, bytes=size):
     print(f"{label:<22} {seconds:7.2f} s  {bytes / 1e6 / seconds:7.1f} MB/s  stored {stored / 2**20:7.1f} MiB")
 for tool, rnd, seconds, stored, *rest in rows:
     label = {"basin": "basin backup", "restic": "restic backup", "baseline": "baseline backup",
-             "put": "basin put (tar)", "local": "basin backup (local)"}[tool]
+             "put": "basin put (tar)", "restic-put": "restic backup (tar)", "local": "basin backup (local)"}[tool]
     line(f"{label} #{rnd}" if tool in ("basin", "restic", "baseline") else label, float(seconds), int(stored),
          int(rest[0]) if rest else size)
 basin = statistics.median(float(r[2]) for r in rows if r[0] == "basin")
