@@ -36,6 +36,8 @@ public enum Zstd {
     }
 
     /// A compression context lent to one call at a time (hence `@unchecked Sendable`).
+    // SAFETY: a context has exactly one holder at any time, the idle list or the one call that
+    // took it; only that call uses it, and it is freed only when the idle list is full.
     struct Context: @unchecked Sendable {
         let pointer: OpaquePointer
     }
@@ -45,7 +47,8 @@ public enum Zstd {
     /// The frame is the one `ZSTD_compress` makes: `ZSTD_compressCCtx` uses the level given and
     /// ignores whatever a context was used with before.
     static let idleContexts = Mutex<[Context]>([])
-    /// Idle contexts kept at most (one per core is what concurrent callers use).
+    /// Idle contexts kept at most (concurrent callers use about one per core); zstd itself
+    /// shrinks a context whose tables stay oversized for its later inputs.
     static let maxIdleContexts = 8
 
     static func takeContext() -> Context? {
