@@ -202,8 +202,8 @@ public final class S3Backend: Backend {
 
     /// Stores a new object with one PUT, never replacing an existing one.
     ///
-    /// The body carries `Content-MD5` and its signed SHA-256, so the server rejects bytes
-    /// damaged in transit.
+    /// The body carries `Content-MD5`, so the server rejects bytes damaged in transit (the
+    /// signature leaves the body out: `UNSIGNED-PAYLOAD`, one hash pass fewer).
     /// - Parameters:
     ///   - name: The object's name.
     ///   - bytes: Its whole content.

@@ -122,6 +122,10 @@ public struct S3Signer: Sendable {
         return String(decoding: encoded, as: UTF8.self)
     }
 
+    /// The `x-amz-content-sha256` of a request whose body the signature does not cover (its
+    /// integrity then rests on Content-MD5).
+    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
     /// Hex SHA-256 of `bytes`, as `x-amz-content-sha256` and the string to sign use it.
     ///
     /// - Parameter bytes: The bytes to hash.

@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// One-shot calls reuse compression contexts: a frame depends on its input and level only,
+    /// never on what a context compressed before, at which level.
+    @Test func reusedContextsGiveTheSameFrames() throws {
+        let text = CoreTestSupport.textLike(300_000, seed: 4)
+        let small = CoreTestSupport.textLike(5000, seed: 5)
+        let first = try (Zstd.compress(text, level: 1), Zstd.compress(small, level: 19))
+        for _ in 0..<3 {
+            let strong = try Zstd.compress(text, level: 19)
+            let fast = try Zstd.compress(text, level: 1)
+            #expect(fast == first.0)
+            #expect(try Zstd.compress(small, level: 19) == first.1)
+            #expect(strong.count < fast.count)
+            #expect(try Zstd.decompress(fast, maxSize: text.count) == text)
+            #expect(try Zstd.decompress(strong, maxSize: text.count) == text)
+        }
+    }
+
     @Test func emptyInputIsAFrameButNoBytesAreNot() throws {
         let frame = try Zstd.compress([])
         #expect(!frame.isEmpty)

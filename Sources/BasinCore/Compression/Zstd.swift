@@ -1,4 +1,5 @@
 import CZstd
+import Synchronization
 
 /// One-shot zstd compression (libzstd), the "compress" half of sealing a payload.
 ///
@@ -19,16 +20,49 @@ public enum Zstd {
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(CodecError) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         guard ZSTD_isError(bound) == 0 else { throw codecError(bound, offset: 0) }
+        guard let context = takeContext() else { throw .invalidValue(offset: 0, field: "zstd context (out of memory)") }
+        defer { giveBack(context) }
         var result = 0
         let frame = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
             // SAFETY: `buffer` has room for `bound` bytes, which is what we tell zstd; zstd
             // writes only a prefix and returns its length, which alone we mark initialized.
             // `input` is valid for `input.count` bytes (nil only when empty, which zstd accepts).
-            result = ZSTD_compress(buffer.baseAddress, bound, input.baseAddress, input.count, level)
+            // `context` is this call's alone until `giveBack`.
+            result = ZSTD_compressCCtx(context.pointer, buffer.baseAddress, bound, input.baseAddress, input.count, level)
             initialized = ZSTD_isError(result) == 0 ? result : 0
         }
         guard ZSTD_isError(result) == 0 else { throw codecError(result, offset: 0) }
         return frame
+    }
+
+    /// A compression context lent to one call at a time (hence `@unchecked Sendable`).
+    // SAFETY: a context has exactly one holder at any time, the idle list or the one call that
+    // took it; only that call uses it, and it is freed only when the idle list is full.
+    struct Context: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    /// Contexts kept between one-shot calls: making one per call allocates and clears its
+    /// tables (about a MiB at level 3) each time, which shows when values are many and small.
+    /// The frame is the one `ZSTD_compress` makes: `ZSTD_compressCCtx` uses the level given and
+    /// ignores whatever a context was used with before.
+    static let idleContexts = Mutex<[Context]>([])
+    /// Idle contexts kept at most (concurrent callers use about one per core); zstd itself
+    /// shrinks a context whose tables stay oversized for its later inputs.
+    static let maxIdleContexts = 8
+
+    static func takeContext() -> Context? {
+        if let context = idleContexts.withLock({ $0.popLast() }) { return context }
+        return ZSTD_createCCtx().map(Context.init)
+    }
+
+    static func giveBack(_ context: Context) {
+        let kept = idleContexts.withLock { idle in
+            guard idle.count < maxIdleContexts else { return false }
+            idle.append(context)
+            return true
+        }
+        if !kept { ZSTD_freeCCtx(context.pointer) }
     }
 
     /// Compresses `input` into one zstd frame.

@@ -83,8 +83,8 @@ extension Basin {
         pending[grain.key] = PendingGrain(lane: lane, stratumID: builder(lane)!.stratumID, entry: entry)
         written.grains += 1
         written.plainBytes += Int64(grain.plainLength)
-        while sealed.count > Self.maxSealedInFlight, let chain = commitChain {
-            await chain.value
+        while sealed.count > Self.maxSealedInFlight, let oldest = commits.first {
+            await oldest.task.value
         }
         if let failure { throw failure }
     }
@@ -102,10 +102,7 @@ extension Basin {
     /// leaving the meta lane open (a backup's last trees and its snapshot then share a stratum).
     public func flushData() async throws(BasinError) {
         rotate(.data)
-        while let chain = commitChain {
-            await chain.value
-            if commitChain == chain { commitChain = nil }
-        }
+        for commit in commits { await commit.task.value }
         if let failure { throw failure }
     }
 
@@ -122,8 +119,12 @@ extension Basin {
         withBuilder(lane) { $0 = builder }
     }
 
-    /// Finishes the lane's open stratum and queues its commit. A meta stratum first rotates
-    /// the data lane so that commits, which run in order, make chunks durable before clasts.
+    /// Finishes the lane's open stratum and starts its commit (docs/FORMAT.md §4.5).
+    ///
+    /// Data strata hold blobs, which name no other grain: their commits run side by side and
+    /// may finish in any order. A meta stratum's clasts and trees name grains of earlier
+    /// strata of both lanes, so its commit waits until every commit started before it is
+    /// done; rotating the data lane first puts the chunks of its clasts among those.
     func rotate(_ lane: Lane) {
         if lane == .meta, metaBuilder?.grainCount ?? 0 > 0 { rotate(.data) }
         guard let builder = withBuilder(lane, { builder in defer { builder = nil }; return builder }),
@@ -138,16 +139,20 @@ extension Basin {
             return
         }
         sealed[id] = bytes
-        let previous = commitChain
-        commitChain = Task {
-            await previous?.value
+        let earlier = lane == .meta ? commits.map(\.task) : []
+        let task = Task {
+            for commit in earlier { await commit.value }
             await self.commit(lane: lane, id: id, entries: entries)
         }
+        commits.append(Commit(stratumID: id, task: task))
     }
 
     /// Writes a finished stratum durably, then indexes it, then forgets its pending grains.
     func commit(lane: Lane, id: UInt64, entries: [StratumEntry]) async {
-        defer { sealed[id] = nil }
+        defer {
+            sealed[id] = nil
+            commits.removeAll { $0.stratumID == id }
+        }
         guard failure == nil, let bytes = sealed[id] else { return }
         let name = StratumName.objectName(lane: lane, id: id)
         do {

@@ -25,16 +25,18 @@ public actor Basin {
     var metaBuilder: StratumBuilder?
     /// Finished strata being written, by id: readable from here until indexed.
     var sealed: [UInt64: [UInt8]] = [:]
-    /// Commits run one after another, in the order they were started.
-    var commitChain: Task<Void, Never>?
+    /// Commits under way, in the order they were started; each removes itself when done.
+    var commits: [Commit] = []
     var failure: BasinError?
     /// What this process has added to the basin.
     public internal(set) var written = WriteStatistics()
     /// What opening the basin found and repaired (stale or damaged index segments), for users.
     public internal(set) var warnings: [String] = []
 
-    /// At most this many finished strata wait for their write: back-pressure on `put`.
-    static let maxSealedInFlight = 2
+    /// At most this many finished strata wait for their write: back-pressure on `put`. Data
+    /// strata are written side by side, so this is also how many uploads overlap (a remote
+    /// store's latency hides behind the others, and sealing goes on meanwhile).
+    static let maxSealedInFlight = 3
 
     /// Counts of what a process added: new grains (not deduplicated ones) and committed strata.
     public struct WriteStatistics: Sendable, Equatable {
@@ -44,6 +46,12 @@ public actor Basin {
         public var strata = 0
         /// Bytes of the committed strata as stored.
         public var storedBytes: Int64 = 0
+    }
+
+    /// The commit of one stratum: its write, then its index segment.
+    struct Commit {
+        let stratumID: UInt64
+        let task: Task<Void, Never>
     }
 
     struct PendingGrain {
