@@ -157,9 +157,16 @@ extension Basin {
         let name = StratumName.objectName(lane: lane, id: id)
         do {
             try await reader.backend(for: lane).write(name, bytes: bytes)
-            try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
         } catch {
             failure = BasinError(error.code, "committing stratum \(name) failed; the basin refuses further writes: \(error.message)",
+                                 underlying: error)
+            return
+        }
+        do {
+            try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
+        } catch {
+            // The stratum is durable; the next open indexes it from its footer.
+            failure = BasinError(error.code, "indexing stratum \(name) failed (it is stored; the next open indexes it); the basin refuses further writes: \(error.message)",
                                  underlying: error)
             return
         }
