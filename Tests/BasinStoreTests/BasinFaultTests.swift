@@ -58,6 +58,28 @@ struct BasinFaultTests {
         #expect(await expectCorrectOrError(basin, values, allowed: []).correct == values.count)
     }
 
+    @Test("index segments of an older format version are replaced at open: strata re-indexed, old segments deleted, one warning")
+    func olderSegmentFormat() async throws {
+        let (backend, values) = try await filledBasin()
+        let memory = try #require(backend as? MemoryBackend)
+        var contents = memory.snapshot()
+        let old = contents.keys.filter { $0.hasPrefix("index/") }
+        #expect(!old.isEmpty)
+        for name in old {
+            contents[name]![8] = 1  // format version 1, as a basin written before version 2 has
+            IndexSegmentCodec._restampHeaderChecksum(&contents[name]!)
+        }
+        memory.restore(contents)
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        let warnings = await basin.warnings
+        #expect(warnings.contains { $0.contains("older format") } && !warnings.contains { $0.contains("unusable") }, "\(warnings)")
+        let now = Set(try await backend.list(prefix: "index/").map(\.name))
+        #expect(!now.isEmpty && now.isDisjoint(with: old))
+        #expect(await expectCorrectOrError(basin, values, allowed: []).correct == values.count)
+        #expect(try await Checker(basin: basin, readData: .all).run().problems.isEmpty)
+        #expect(try await Basin.open(backend: backend, password: "pw", resolve: noLanes).warnings.isEmpty, "replaced once")
+    }
+
     @Test("a stratum the index names but which is gone: warned at open, reads name what is missing")
     func missingStratum() async throws {
         let (backend, values) = try await filledBasin()

@@ -124,12 +124,17 @@ extension Basin {
     }
 
     /// Indexes strata no segment covers; rebuilds the index when segments name missing strata.
+    /// Segments of an older format are replaced: their strata are indexed again, then they go.
     func reconcileIndex() async throws(BasinError) {
         let strata = try await listStrata()
         let present = Set(strata.map(\.id))
         let covered = index.coveredStrata
-        for problem in index.problems {
+        let outdated = index.problems.filter(\.isOlderFormat)
+        for problem in index.problems where !problem.isOlderFormat {
             warnings.append("index segment \(problem.name) is unusable and was ignored: \(problem.error.message)")
+        }
+        if !outdated.isEmpty {
+            warnings.append("\(outdated.count) index segments of an older format were replaced: their strata were indexed again from their footers")
         }
         let gone = covered.subtracting(present)
         if !gone.isEmpty {
@@ -139,17 +144,20 @@ extension Basin {
             return
         }
         let missing = strata.filter { !covered.contains($0.id) }
-        guard !missing.isEmpty else { return }
-        var entries: [IndexEntry] = []
-        var records: [IndexedStratum] = []
-        for stratum in missing {
-            let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
-            entries += found.entries.map { IndexEntry(stratum: stratum.id, $0) }
-            records.append(IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
-                                          scanned: !found.complete))
+        if !missing.isEmpty {
+            var entries: [IndexEntry] = []
+            var records: [IndexedStratum] = []
+            for stratum in missing {
+                let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
+                entries += found.entries.map { IndexEntry(stratum: stratum.id, $0) }
+                records.append(IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
+                                              scanned: !found.complete))
+            }
+            try await index.addSegment(entries: entries, strata: records)
+            try await index.mergeIfNeeded()
         }
-        try await index.addSegment(entries: entries, strata: records)
-        try await index.mergeIfNeeded()
+        // Every stratum is covered now, so what the outdated segments covered is indexed again.
+        try await index.discard(outdated)
     }
 
     /// Rebuilds the whole index from the strata alone (their footers and index grains, or a scan

@@ -25,6 +25,13 @@ public final class SegmentedIndex: Sendable {
         public let error: BasinError
 
         public var description: String { "\(name): \(error)" }
+
+        /// Whether the segment is whole but of an older format version (a basin written
+        /// before the current one): replaced at open, not a sign of damage.
+        public var isOlderFormat: Bool {
+            guard case .unsupportedVersion(_, let version)? = error.underlying as? CodecError else { return false }
+            return version < Int(IndexSegmentCodec.version)
+        }
     }
 
     /// Sizes of the index, for `stats` output and benchmarks.
@@ -159,6 +166,16 @@ public final class SegmentedIndex: Sendable {
         for object in try await backend.list(prefix: Self.directory) where Self.isSegmentName(object.name) && object.name != segment.name {
             try await backend.delete(object.name)
         }
+    }
+
+    /// Deletes segments that could not be used, once their strata are indexed again.
+    /// - Parameter problems: Some of ``problems``.
+    /// - Throws: ``BasinError`` from deleting.
+    public func discard(_ problems: [Problem]) async throws(BasinError) {
+        guard !problems.isEmpty else { return }
+        for problem in problems { try await backend.delete(problem.name) }
+        let names = Set(problems.map(\.name))
+        state.withLock { $0.problems.removeAll { names.contains($0.name) } }
     }
 
     /// Streams a segment out to a new object, then opens it.
