@@ -9,6 +9,10 @@ extension Basin {
         index.lookup(key)
     }
 
+    /// Whether the data lane is kept apart from the basin (another location or an S3 storage
+    /// class of its own): cold storage, which `check` without `--read-data` does not read.
+    public nonisolated var dataLaneIsApart: Bool { config.lanes[Lane.data.folder] != nil }
+
     /// The basin's index, for check (which verifies its segments against the strata).
     public nonisolated var segmentedIndex: SegmentedIndex { index }
 

@@ -72,9 +72,7 @@ extension Checker {
             return nil
         }
         guard record.lane == lane else { return problem("the index records it in the \(record.lane) lane", kind: .index) }
-        guard record.size == size else {
-            return problem("is \(size) bytes long but was \(record.size) when indexed: it was cut short or replaced")
-        }
+        guard record.size == size else { return problem(Self.sizeChanged(size, record.size)) }
         if record.scanned {
             report.problems.append(CheckProblem(.stratum, object: name, "its footer or index grain was damaged when it was indexed; its grains were found by scanning"))
         }
@@ -95,16 +93,21 @@ extension Checker {
         return StratumInventory.Stratum(record, entries: entries)
     }
 
+    static func sizeChanged(_ size: Int, _ indexed: Int) -> String {
+        "is \(size) bytes long but was \(indexed) when indexed: it was cut short or replaced"
+    }
+
     /// Compares the grains a stratum's own index grain lists with the index's: the same
-    /// grains (key, kind, place, lengths), the same count and size recorded.
+    /// grains (key, kind, place, lengths) and lane, the same count recorded. (Its size is
+    /// compared before it is read.)
     func compare(_ stratum: StratumInventory.Stratum, with indexed: (record: IndexedStratum, entries: [StratumEntry])?,
                  into report: inout Report) {
         guard let (record, entries) = indexed else {
             report.problems.append(CheckProblem(.index, object: stratum.name, "no index segment covers this stratum"))
             return
         }
-        if record.size != stratum.size || record.lane != stratum.lane {
-            report.problems.append(CheckProblem(.index, object: stratum.name, "the index recorded it as \(record.size) bytes in the \(record.lane) lane, not \(stratum.size) bytes in the \(stratum.lane) lane"))
+        if record.lane != stratum.lane {
+            report.problems.append(CheckProblem(.index, object: stratum.name, "the index records it in the \(record.lane) lane"))
         }
         // Compared as index entries: the index keeps no frame flags.
         let own = Set(stratum.entries.map { IndexEntry(stratum: stratum.id, $0) })

@@ -4,14 +4,12 @@ import BasinCore
 /// stratum against the index's record of it, and with `readData` every grain re-read and
 /// re-hashed.
 ///
-/// A meta stratum's header, footer and index grain are read and must agree with the index
-/// grain for grain. Without `readData` nothing of the data lane is read but its listing: each
-/// data stratum is checked against the index alone (size as listed, grains tiling it, the
-/// grain count recorded), as restic's check compares pack sizes with its index. With
-/// `readData` data strata get the meta lane's checks too.
-///
-/// Problems are collected, never thrown: each names its object. Only failures that make
-/// checking impossible (the backend is unavailable) are thrown.
+/// A stratum's header, footer and index grain are read and must agree with the index grain
+/// for grain, except in a data lane kept apart from the basin (`--data-location`,
+/// `--data-storage-class`: cold storage). There, without `readData`, nothing is read but the
+/// lane's listing: each data stratum is checked against the index alone (size as listed,
+/// grains tiling it, the grain count recorded), as restic's check compares pack sizes with
+/// its index.
 public struct Checker: Sendable {
     public let basin: Basin
     public var readData: DataSelection
@@ -58,9 +56,13 @@ public struct Checker: Sendable {
         for stratum in listed {
             let record = indexed[stratum.id]
             let checked: StratumInventory.Stratum?
-            if stratum.lane == .data, readData == .none {
+            if stratum.lane == .data, readData == .none, basin.dataLaneIsApart {
                 checked = checkIndexed(lane: stratum.lane, id: stratum.id, size: stratum.size, indexed: record, into: &report)
             } else {
+                if let record, record.record.size != stratum.size {
+                    report.problems.append(CheckProblem(.stratum, object: StratumName.objectName(lane: stratum.lane, id: stratum.id),
+                                                        Self.sizeChanged(stratum.size, record.record.size)))
+                }
                 checked = try await checkStratum(lane: stratum.lane, id: stratum.id, size: stratum.size, into: &report)
                 if let checked { compare(checked, with: record, into: &report) }
             }
