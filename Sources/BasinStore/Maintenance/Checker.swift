@@ -47,11 +47,7 @@ public struct Checker: Sendable {
         try await checkKeyFiles(&report)
         let listed = try await basin.listStrata()
         report.strata = listed.count
-        if !listed.allSatisfy({ basin.segmentedIndex.coveredStrata.contains($0.id) }) {
-            // Committed since the basin was opened (a backup beside this check): index them first.
-            try await basin.reloadIndex()
-        }
-        let indexed = basin.segmentedIndex.inventory()
+        let indexed = try await basin.indexedStrata(covering: listed)
         var strata: [StratumInventory.Stratum] = []
         for stratum in listed {
             let record = indexed[stratum.id]

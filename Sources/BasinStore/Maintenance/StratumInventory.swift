@@ -55,33 +55,43 @@ extension Basin {
     /// Every listed stratum with its grains, from the index (see ``StratumInventory``).
     ///
     /// Lists both lanes (a listing reads no object), then takes each stratum's grains from the
-    /// index. A listed stratum the index does not cover, or records with another size, makes
-    /// the index reload and reconcile (as at open), which indexes it from its footer.
+    /// index. A stratum still not as the index records it (replaced behind its back) is read
+    /// from its own index grain.
     /// - Parameter excluding: strata to leave out.
     /// - Throws: the backend's errors.
     public nonisolated func inventory(excluding: Set<UInt64> = []) async throws(BasinError) -> StratumInventory {
         let listed = try await listStrata().filter { !excluding.contains($0.id) }
-        var indexed = index.inventory()
-        func isIndexed(_ stratum: (lane: Lane, id: UInt64, size: Int)) -> Bool {
-            guard let record = indexed[stratum.id]?.record else { return false }
-            return record.lane == stratum.lane && record.size == stratum.size
-        }
-        if !listed.allSatisfy(isIndexed) {
-            try await reloadIndex()
-            indexed = index.inventory()
-        }
+        let indexed = try await indexedStrata(covering: listed)
         var strata: [StratumInventory.Stratum] = []
         strata.reserveCapacity(listed.count)
         for stratum in listed {
-            if isIndexed(stratum), let (record, entries) = indexed[stratum.id] {
+            if let (record, entries) = indexed[stratum.id], Self.matches(record, stratum) {
                 strata.append(.init(record, entries: entries))
             } else {
-                // Still not as listed (a stratum replaced behind the index's back): its own index.
                 let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
                 strata.append(.init(lane: stratum.lane, id: stratum.id, size: stratum.size, entries: found.entries,
                                     complete: found.complete))
             }
         }
         return StratumInventory(strata: strata)
+    }
+
+    /// The index's record and grains of every stratum it covers, brought up to date first
+    /// when a listed stratum is missing from it or recorded otherwise (another process
+    /// committed it since this basin was opened): the index is reloaded and reconciled, as at
+    /// open, which indexes such a stratum from its footer.
+    /// - Parameter listed: the strata as listed.
+    /// - Throws: the backend's errors.
+    nonisolated func indexedStrata(covering listed: [(lane: Lane, id: UInt64, size: Int)]) async throws(BasinError)
+        -> [UInt64: (record: IndexedStratum, entries: [StratumEntry])] {
+        let indexed = index.inventory()
+        let current = listed.allSatisfy { stratum in indexed[stratum.id].map { Self.matches($0.record, stratum) } ?? false }
+        if current { return indexed }
+        try await reloadIndex()
+        return index.inventory()
+    }
+
+    static func matches(_ record: IndexedStratum, _ stratum: (lane: Lane, id: UInt64, size: Int)) -> Bool {
+        record.lane == stratum.lane && record.size == stratum.size
     }
 }
