@@ -52,7 +52,4 @@ public struct IndexEntry: Hashable, Sendable {
     public func isSameCopy(as other: IndexEntry) -> Bool {
         key == other.key && stratum == other.stratum && offset == other.offset
     }
-
-    /// One past the frame's last byte, computed without overflow (offset and length are both 32-bit).
-    public var frameEnd: UInt64 { UInt64(offset) + UInt64(length) }
 }

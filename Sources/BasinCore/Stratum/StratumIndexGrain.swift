@@ -20,6 +20,9 @@ public struct StratumEntry: Equatable, Sendable {
         self.length = length
         self.plainLength = plainLength
     }
+
+    /// One past the frame's last byte, computed without overflow (offset and length are both 32-bit).
+    public var frameEnd: UInt64 { UInt64(offset) + UInt64(length) }
 }
 
 /// The plaintext of a stratum's index grain: a u32 count, then 46-byte entries in frame order.

@@ -85,7 +85,7 @@ extension Checker {
             guard UInt64(entry.offset) == expected, entry.length >= GrainFrameHeader.size, entry.kind.lane == lane else {
                 return problem("the index lists grain \(entry.key) (kind \(entry.kind)) at offset \(entry.offset), length \(entry.length): not the next frame of a \(lane) stratum", kind: .index)
             }
-            expected = UInt64(entry.offset) + UInt64(entry.length)
+            expected = entry.frameEnd
         }
         guard expected + UInt64(GrainFrameHeader.size + 4 + StratumFooter.size) <= UInt64(size) else {
             return problem("the index lists grains up to offset \(expected), leaving no room for the index grain and footer in \(size) bytes", kind: .index)
