@@ -179,6 +179,25 @@ enum SystemCalls {
         }
     }
 
+    /// Writes all of `bytes` at `offset` (the file's own offset unchanged), looping on partial
+    /// writes and EINTR: pieces of one file may be written from several tasks at once.
+    static func writeAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int64) -> Errno? {
+        bytes.withUnsafeBytes { buffer -> Errno? in
+            // SAFETY: `done` only grows and stays ≤ buffer.count, so every pointer and count
+            // passed to pwrite() lies inside the buffer.
+            var done = 0
+            while done < buffer.count {
+                let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return Errno(rawValue: errno)
+                }
+                done += n
+            }
+            return nil
+        }
+    }
+
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     static func read(_ fd: CInt, count: Int, offset: Int64) -> Result<[UInt8], Errno> {
         var failure: CInt = 0
@@ -199,6 +218,19 @@ enum SystemCalls {
             initialized = done
         }
         return failure == 0 ? .success(bytes) : .failure(Errno(rawValue: failure))
+    }
+
+    /// Raises the soft limit on open files to the hard one (as Go's runtime does for restic)
+    /// and returns the soft limit in force.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(CInt(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = min(limit.rlim_max, 1 << 20)
+            if setrlimit(CInt(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(min(limit.rlim_cur, 1 << 20))
     }
 
     static func close(_ fd: CInt) {

@@ -33,8 +33,9 @@ struct FileRestorer: Sendable {
     /// How much of a file verification reads at a time.
     static let verifyBlockSize = 1 << 20
 
+    /// Restores one file key by key (``Basin/get(_:into:)``); ``BatchRestorer`` restores most
+    /// files, this one those the index does not place.
     func restore(_ job: Job) async -> Outcome {
-        defer { SystemCalls.close(job.fd) }
         tracker.started(job.display)
         var written: Int64 = 0
         do throws(BasinError) {
@@ -46,12 +47,25 @@ struct FileRestorer: Sendable {
                 tracker.wrote(piece.count)
             }
         } catch {
-            // Leave no file that looks restored but holds part of its content.
-            _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
-            tracker.finishedFile()
-            let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
-            return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
+            return failed(job, error)
         }
+        return complete(job, written: written)
+    }
+
+    /// Ends a file whose content could not be written: removes it, so that no file looks
+    /// restored but holds part of its content, and closes it.
+    func failed(_ job: Job, _ error: BasinError) -> Outcome {
+        defer { SystemCalls.close(job.fd) }
+        _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
+        tracker.finishedFile()
+        let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
+        return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
+    }
+
+    /// Ends a file whose content is written: checks its size, verifies it when asked, applies
+    /// its metadata and closes it.
+    func complete(_ job: Job, written: Int64) -> Outcome {
+        defer { SystemCalls.close(job.fd) }
         var warnings: [String] = []
         if written != Int64(job.entry.size) {
             warnings.append("\(job.display): the content has \(written) bytes where the tree records \(job.entry.size)")

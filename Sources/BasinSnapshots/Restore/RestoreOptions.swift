@@ -1,3 +1,5 @@
+import BasinStore
+
 /// What `RestoreEngine` restores and how.
 public struct RestoreOptions: Sendable {
     /// Restore only entries matching one of these (and the directories leading to them); all
@@ -12,8 +14,12 @@ public struct RestoreOptions: Sendable {
     public var overwrite = false
     /// Set owners (by uid/gid) as recorded; by default only when running as root.
     public var restoreOwnership = SystemCalls.isRoot
-    /// Files whose content is fetched and written at the same time.
-    public var concurrentFiles = 4
+    /// Files whose content is read together, at most (``BatchRestorer``); fewer when the
+    /// open-file limit is low, since each stays open until written.
+    public var filesPerBatch = 4096
+    /// How content is read: gap and size of ranges, ranges at once; nil for the basin's
+    /// default (``Basin/defaultFetchOptions``: local or remote).
+    public var fetch: GrainFetchPlan.Options?
 
     public init() {}
 }

@@ -44,13 +44,17 @@ final class RestoreRun {
     private let loader: TreeLoader
     private let tracker: RestoreProgressTracker
     private let metadata: MetadataWriter
-    private let restorer: FileRestorer
+    private let batcher: BatchRestorer
     private var report = RestoreReport()
+    /// Files created and waiting for their content, and the bytes they will hold.
+    private var batch: [FileRestorer.Job] = []
+    private var batchBytes: Int64 = 0
+    private var batchesInFlight = 0
+    private let filesPerBatch: Int
     /// The first restored path (relative to the target) of each hard-link group.
     private var linkSources: [InodeID: [UInt8]] = [:]
     /// Directories created or entered, in creation order, for their metadata at the end.
     private var finishing: [(relative: [UInt8], entry: TreeEntry)] = []
-    private var filesInFlight = 0
 
     init(engine: RestoreEngine, rootFD: CInt, target: [UInt8], selection: RestoreSelection, loader: TreeLoader,
          tracker: RestoreProgressTracker) {
@@ -63,14 +67,19 @@ final class RestoreRun {
         self.loader = loader
         self.tracker = tracker
         metadata = MetadataWriter(restoreOwnership: engine.options.restoreOwnership)
-        restorer = FileRestorer(basin: engine.repository.basin, rootFD: rootFD, verify: engine.options.verify,
-                                metadata: metadata, tracker: tracker, hooks: engine.hooks)
+        let basin = engine.repository.basin
+        let single = FileRestorer(basin: basin, rootFD: rootFD, verify: engine.options.verify, metadata: metadata,
+                                  tracker: tracker, hooks: engine.hooks)
+        batcher = BatchRestorer(single: single, options: engine.options.fetch ?? basin.defaultFetchOptions)
+        // Every file of a batch stays open until its content is written: two batches at
+        // once, and the walk's directories, must fit under the open-file limit.
+        filesPerBatch = max(1, min(engine.options.filesPerBatch, (SystemCalls.raiseOpenFileLimit() - 64) / (Self.batchesInFlight * 2)))
     }
 
     /// - Parameter rootEntry: metadata for the target directory itself, if it should get any.
     func run(_ start: TreeEntry, subpath: [[UInt8]], rootEntry: TreeEntry?) async -> RestoreReport {
         let root = Directory(root: rootFD)
-        await withTaskGroup(of: FileRestorer.Outcome.self) { group in
+        await withTaskGroup(of: [FileRestorer.Outcome].self) { group in
             if start.type == .directory {
                 do throws(BasinError) {
                     let entries = try await loader.entries(of: start)
@@ -81,7 +90,8 @@ final class RestoreRun {
             } else {
                 await walk([start], in: root, path: Array(subpath.dropLast()), ancestorSelected: false, group: &group)
             }
-            while let outcome = await group.next() { record(outcome) }
+            await submitBatch(group: &group)
+            while let outcomes = await group.next() { for outcome in outcomes { record(outcome) } }
         }
         if let rootEntry { finishing.insert(([], rootEntry), at: 0) }
         finishDirectories()
@@ -95,7 +105,7 @@ final class RestoreRun {
     // MARK: - Walking
 
     private func walk(_ entries: [TreeEntry], in directory: Directory, path: [[UInt8]], ancestorSelected: Bool,
-                      group: inout TaskGroup<FileRestorer.Outcome>) async {
+                      group: inout TaskGroup<[FileRestorer.Outcome]>) async {
         for entry in entries {
             let entryPath = path + [entry.name]
             let isDirectory = entry.type == .directory
@@ -177,7 +187,7 @@ final class RestoreRun {
     }
 
     /// Restores a non-directory entry into `directory`.
-    private func restore(_ entry: TreeEntry, in directory: Directory, group: inout TaskGroup<FileRestorer.Outcome>) async {
+    private func restore(_ entry: TreeEntry, in directory: Directory, group: inout TaskGroup<[FileRestorer.Outcome]>) async {
         let relative = Self.join(directory.relative, entry.name)
         switch entry.type {
         case .socket:
@@ -225,16 +235,10 @@ final class RestoreRun {
         if let linkGroup { linkSources[linkGroup] = relative }
     }
 
-    /// Creates a regular file; an empty one is finished here, any other goes to a writer task
-    /// once fewer than `concurrentFiles` are running.
+    /// Creates a regular file; an empty one is finished here, any other joins the batch whose
+    /// content is read together (``BatchRestorer``), started once it is full.
     private func restoreFile(_ entry: TreeEntry, in directoryFD: CInt, relative: [UInt8],
-                             group: inout TaskGroup<FileRestorer.Outcome>) async -> Bool {
-        if entry.content != nil {
-            while filesInFlight >= max(1, options.concurrentFiles), let outcome = await group.next() {
-                filesInFlight -= 1
-                record(outcome)
-            }
-        }
+                             group: inout TaskGroup<[FileRestorer.Outcome]>) async -> Bool {
         let fd: CInt
         switch SystemCalls.createFile(in: directoryFD, entry.name) {
         case let .failure(error):
@@ -250,11 +254,34 @@ final class RestoreRun {
             tracker.finishedFile()
             return true
         }
-        let job = FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: relative, display: display(relative))
-        let restorer = restorer
-        group.addTask { await restorer.restore(job) }
-        filesInFlight += 1
+        batch.append(FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: relative, display: display(relative)))
+        batchBytes += Int64(entry.size)
+        if batch.count >= filesPerBatch || batchBytes >= Self.batchBytes {
+            await submitBatch(group: &group)
+        }
         return true
+    }
+
+    /// Files whose content is read together, at most, and their bytes: a larger batch means
+    /// fewer requests (ranges span more of each stratum), a smaller one an earlier start.
+    static let batchBytes: Int64 = 256 << 20
+    /// Batches being read at once (while the walk creates the files of the next).
+    static let batchesInFlight = 2
+
+    /// Starts reading the content of the files gathered so far, once fewer than
+    /// `batchesInFlight` batches are under way.
+    private func submitBatch(group: inout TaskGroup<[FileRestorer.Outcome]>) async {
+        guard !batch.isEmpty else { return }
+        while batchesInFlight >= Self.batchesInFlight, let outcomes = await group.next() {
+            batchesInFlight -= 1
+            for outcome in outcomes { record(outcome) }
+        }
+        let jobs = batch
+        let batcher = batcher
+        batch = []
+        batchBytes = 0
+        group.addTask { await batcher.restore(jobs) }
+        batchesInFlight += 1
     }
 
     /// Applies directories' metadata, deepest first (they were created parents first).

@@ -1,4 +1,5 @@
 import BasinCore
+import Synchronization
 
 /// A basin: the content-addressed store. Values go in with `put` and come back with `get`
 /// under the key that is their (keyed) BLAKE3 hash.
@@ -108,21 +109,63 @@ public actor Basin {
             throw BasinError(.corrupted, "clast \(key) is damaged: \(error)", underlying: error)
         }
         var hasher = keyFunction.makeHasher()
-        for chunk in clast.chunks {
-            let piece: StratumParser.OpenedGrain
-            do {
-                piece = try await readGrain(chunk.key)
-            } catch {
-                throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+        // Chunks are read a window at a time through the planner (few requests, opened on both
+        // cores), the next window while this one goes to the sink; memory: two windows.
+        let windows = Self.windows(of: clast.chunks)
+        var next: Task<[Key: Result<FetchedGrain, BasinError>], Never>? = fetchWindow(windows.first ?? [])
+        defer { next?.cancel() }
+        for (index, window) in windows.enumerated() {
+            let fetched = await next!.value
+            next = index + 1 < windows.count ? fetchWindow(windows[index + 1]) : nil
+            for chunk in window {
+                let piece: FetchedGrain
+                switch fetched[chunk.key] {
+                case let .success(grain)?:
+                    piece = grain
+                case let .failure(error)?:
+                    throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+                case nil:
+                    throw BasinError(.internalError, "chunk \(chunk.key) of value \(key) was not read")
+                }
+                guard piece.kind == .blob, piece.plain.count == chunk.length else {
+                    throw BasinError(.corrupted, "chunk \(chunk.key) of clast \(key) has the wrong kind or length")
+                }
+                hasher.update(piece.plain)
+                try await sink(piece.plain)
             }
-            guard piece.header.kind == .blob, piece.plain.count == chunk.length else {
-                throw BasinError(.corrupted, "chunk \(chunk.key) of clast \(key) has the wrong kind or length")
-            }
-            hasher.update(piece.plain)
-            try await sink(piece.plain)
         }
         guard Key(bytes: hasher.finalize()) == key else {
             throw BasinError(.corrupted, "the value reassembled from clast \(key) does not match its key")
+        }
+    }
+
+    /// Bytes of chunks `get` reads at a time.
+    static let getWindowBytes = 32 << 20
+
+    /// The chunks of a clast in windows of about ``getWindowBytes`` (at least one chunk each).
+    static func windows(of chunks: [Clast.Chunk]) -> [[Clast.Chunk]] {
+        var windows: [[Clast.Chunk]] = []
+        var current: [Clast.Chunk] = []
+        var bytes = 0
+        for chunk in chunks {
+            if !current.isEmpty, bytes + chunk.length > getWindowBytes {
+                windows.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(chunk)
+            bytes += chunk.length
+        }
+        if !current.isEmpty { windows.append(current) }
+        return windows
+    }
+
+    /// Starts reading a window of chunks.
+    private nonisolated func fetchWindow(_ window: [Clast.Chunk]) -> Task<[Key: Result<FetchedGrain, BasinError>], Never> {
+        Task {
+            let found = Mutex<[Key: Result<FetchedGrain, BasinError>]>([:])
+            await fetch(window.map(\.key)) { key, result in found.withLock { $0[key] = result } }
+            return found.withLock { $0 }
         }
     }
 

@@ -1,0 +1,206 @@
+import BasinCore
+import BasinStore
+import Synchronization
+
+/// Writes the content of a batch of files, reading the basin stratum by stratum rather than
+/// file by file: the grains the batch needs are planned into few ranged reads
+/// (``Basin/fetch(_:options:deliver:)``), and each grain is written to every place of every
+/// file that holds it as soon as its range arrives (restic's restorer works pack by pack the
+/// same way). On a remote store this is about one request per stratum touched instead of one
+/// per grain.
+///
+/// A file made of several chunks is hashed in order as its pieces land (a piece that arrives
+/// early is read back from the file when its turn comes), so a value reassembled from a
+/// damaged clast is still caught: no file is left looking restored with the wrong content.
+struct BatchRestorer: Sendable {
+    let single: FileRestorer
+    let options: GrainFetchPlan.Options
+
+    var basin: Basin { single.basin }
+
+    /// Restores every job of the batch; one outcome per job, in no particular order.
+    func restore(_ jobs: [FileRestorer.Job]) async -> [FileRestorer.Outcome] {
+        var outcomes: [FileRestorer.Outcome] = []
+        var files: [FileContent] = []
+        var clastKeys: Set<Key> = []
+        for job in jobs {
+            guard let entry = basin.locate(job.key), let kind = GrainKind(rawValue: entry.kind),
+                  kind == .blob || kind == .clast else {
+                // Not in the index (or not a value): the key-by-key path says why.
+                outcomes.append(await single.restore(job))
+                continue
+            }
+            single.tracker.started(job.display)
+            files.append(FileContent(job: job, hasher: kind == .clast ? basin.makeKeyHasher() : nil))
+            if kind == .clast { clastKeys.insert(job.key) }
+        }
+        let clasts = await fetchClasts(clastKeys)
+        // Where each chunk goes: (file, offset in the file, length the clast records).
+        var targets: [Key: [(file: Int, offset: Int64, length: Int?)]] = [:]
+        var ready: [Int] = []
+        for (index, file) in files.enumerated() {
+            guard file.isClast else {
+                targets[file.job.key, default: []].append((index, 0, nil))
+                file.expect(pieces: 1)
+                continue
+            }
+            switch clasts[file.job.key] {
+            case let .success(clast)?:
+                var offset: Int64 = 0
+                for chunk in clast.chunks {
+                    targets[chunk.key, default: []].append((index, offset, chunk.length))
+                    offset += Int64(chunk.length)
+                }
+                file.expect(pieces: clast.chunks.count)
+                if clast.chunks.isEmpty { ready.append(index) }
+            case let .failure(error)?:
+                file.fail(error)
+                ready.append(index)
+            case nil:
+                file.fail(BasinError(.internalError, "clast \(file.job.key) was not read"))
+                ready.append(index)
+            }
+        }
+        let results = Mutex<[FileRestorer.Outcome]>([])
+        let finish = { @Sendable (file: FileContent) in
+            let outcome = self.finish(file)
+            results.withLock { $0.append(outcome) }
+        }
+        for index in ready { finish(files[index]) }
+        let placements = targets
+        let fileList = files
+        await basin.fetch(Array(targets.keys), options: options) { key, result in
+            for place in placements[key] ?? [] {
+                let file = fileList[place.file]
+                switch result {
+                case let .success(grain):
+                    if let length = place.length, grain.kind != .blob || grain.plain.count != length {
+                        file.fail(BasinError(.corrupted, "chunk \(key) of clast \(file.job.key) has the wrong kind or length"))
+                    } else if file.isClast, grain.kind != .blob {
+                        file.fail(BasinError(.corrupted, "content \(key) is a \(grain.kind), not a value"))
+                    } else {
+                        file.write(grain.plain, at: place.offset, tracker: single.tracker)
+                    }
+                case let .failure(error):
+                    file.fail(place.length == nil ? error : BasinError(error.code, "chunk \(key) of value \(file.job.key): \(error.message)", underlying: error))
+                }
+                if file.pieceDone() { finish(file) }
+            }
+        }
+        return outcomes + results.withLock { $0 }
+    }
+
+    /// Reads and decodes the clasts of the batch's large files.
+    private func fetchClasts(_ keys: Set<Key>) async -> [Key: Result<Clast, BasinError>] {
+        guard !keys.isEmpty else { return [:] }
+        let found = Mutex<[Key: Result<Clast, BasinError>]>([:])
+        await basin.fetch(Array(keys), options: options) { key, result in
+            let decoded: Result<Clast, BasinError> = result.flatMap { grain in
+                guard grain.kind == .clast, let clast = try? Clast.decode(grain.plain) else {
+                    return .failure(BasinError(.corrupted, "clast \(key) is damaged"))
+                }
+                return .success(clast)
+            }
+            found.withLock { $0[key] = decoded }
+        }
+        return found.withLock { $0 }
+    }
+
+    /// Closes a file whose pieces have all been handled: checks the whole value, then as a
+    /// single file restore does (size, verify, metadata), or removes it after a failure.
+    private func finish(_ file: FileContent) -> FileRestorer.Outcome {
+        let job = file.job
+        let state = file.finish()
+        if let error = state.failure {
+            return single.failed(job, error)
+        }
+        return single.complete(job, written: state.written)
+    }
+}
+
+/// One file of a batch: its descriptor, the pieces still to come, and (for a value of several
+/// chunks) the in-order hash of what has been written.
+final class FileContent: Sendable {
+    struct State {
+        var remaining = 0
+        var written: Int64 = 0
+        var failure: BasinError?
+        /// Bytes from offset 0 hashed so far, and pieces written beyond that point (offset → length).
+        var hashedUpTo: Int64 = 0
+        var waiting: [Int64: Int] = [:]
+        var hasher: BLAKE3Hasher?
+    }
+
+    let job: FileRestorer.Job
+    /// Whether the content is a value of several chunks (listed by a clast), hashed here.
+    let isClast: Bool
+    private let state: Mutex<State>
+
+    /// - Parameter hasher: the basin's key hasher for a value of several chunks; nil for one grain
+    ///   (whose key the fetch has checked already).
+    init(job: FileRestorer.Job, hasher: BLAKE3Hasher?) {
+        self.job = job
+        isClast = hasher != nil
+        state = Mutex(State(hasher: hasher))
+    }
+
+    func expect(pieces: Int) { state.withLock { $0.remaining = pieces } }
+
+    func fail(_ error: BasinError) {
+        state.withLock { if $0.failure == nil { $0.failure = error } }
+    }
+
+    /// Writes a piece at its offset and feeds the in-order hash; a failed file takes no more writes.
+    func write(_ piece: [UInt8], at offset: Int64, tracker: RestoreProgressTracker) {
+        state.withLock { state in
+            guard state.failure == nil else { return }
+            if let error = SystemCalls.writeAll(job.fd, piece, at: offset) {
+                state.failure = BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
+                return
+            }
+            state.written += Int64(piece.count)
+            tracker.wrote(piece.count)
+            guard isClast else { return }
+            if offset != state.hashedUpTo {
+                state.waiting[offset] = piece.count
+                return
+            }
+            state.hasher!.update(piece)
+            state.hashedUpTo += Int64(piece.count)
+            while let length = state.waiting.removeValue(forKey: state.hashedUpTo) {
+                switch SystemCalls.read(job.fd, count: length, offset: state.hashedUpTo) {
+                case let .success(bytes) where bytes.count == length:
+                    state.hasher!.update(bytes)
+                    state.hashedUpTo += Int64(length)
+                case let .failure(error):
+                    state.failure = BasinError(.unavailable, "cannot read back \(job.display) to check it: \(error)")
+                    return
+                case .success:
+                    state.failure = BasinError(.unavailable, "\(job.display) is shorter than what was written to it")
+                    return
+                }
+            }
+        }
+    }
+
+    /// Counts a handled piece; true when it was the last.
+    func pieceDone() -> Bool {
+        state.withLock { state in
+            state.remaining -= 1
+            return state.remaining == 0
+        }
+    }
+
+    /// The final state; for a value of several chunks, a failure unless everything written
+    /// hashes, in order, to the file's key.
+    func finish() -> State {
+        state.withLock { state in
+            if state.failure == nil, let hasher = state.hasher {
+                if state.hashedUpTo != state.written || !state.waiting.isEmpty || Key(bytes: hasher.finalize()) != job.key {
+                    state.failure = BasinError(.corrupted, "the value reassembled from clast \(job.key) does not match its key")
+                }
+            }
+            return state
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import BasinCore
+
+extension Basin {
+    /// A grain read by ``fetch(_:options:deliver:)``: its key and kind, and its verified plaintext.
+    public struct FetchedGrain: Sendable {
+        public let key: Key
+        public let kind: GrainKind
+        public let plain: [UInt8]
+    }
+
+    /// Fetch options suited to where the data lane lives: a local disk or a remote store.
+    public nonisolated var defaultFetchOptions: GrainFetchPlan.Options {
+        dataBackend is any LocalFileBackend ? .local : .remote
+    }
+
+    /// Reads many grains with few requests: they are planned stratum by stratum
+    /// (``GrainFetchPlan``), ranges are read `rangesInFlight` at a time, and each grain is
+    /// opened and verified (frame checksum, AEAD, key) as its range arrives.
+    ///
+    /// `deliver` is called exactly once per distinct key, from concurrent tasks and in no
+    /// particular order, with the grain or with the error that kept it from being read (a
+    /// damaged grain fails alone; a missing or unreadable stratum fails the grains of its
+    /// ranges). Memory is bounded by the ranges in flight. A clast's key is not its content's
+    /// hash: its grain is checked by its frame and AEAD only, the reassembled value by the caller.
+    ///
+    /// - Parameters:
+    ///   - keys: the grains to read; a key not in the index (or pending in this process) is
+    ///     read on its own, and an unknown one delivers `.notFound`.
+    ///   - options: the plan's gap and range size, and the ranges read at once.
+    ///   - deliver: receives each grain or its error.
+    public nonisolated func fetch(_ keys: [Key], options: GrainFetchPlan.Options? = nil,
+                                  deliver: @escaping @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
+        let options = options ?? defaultFetchOptions
+        var planned: [(lane: Lane, stratum: UInt64, grain: GrainFetchPlan.Grain)] = []
+        var kinds: [Key: GrainKind] = [:]
+        var single: [Key] = []
+        let distinct = Set(keys)
+        let pendingKeys = await pending(among: distinct)
+        for key in distinct {
+            guard !pendingKeys.contains(key), let entry = index.lookup(key), let kind = GrainKind(rawValue: entry.kind) else {
+                single.append(key)
+                continue
+            }
+            kinds[key] = kind
+            planned.append((kind.lane, entry.stratum, .init(key: key, offset: Int(entry.offset), length: Int(entry.length))))
+        }
+        let plan = GrainFetchPlan(planned, options: options)
+        let kindOf = kinds
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for key in single {
+                if inFlight >= max(1, options.rangesInFlight) { await group.next(); inFlight -= 1 }
+                group.addTask {
+                    do throws(BasinError) {
+                        let grain = try await self.readGrain(key)
+                        await deliver(key, .success(FetchedGrain(key: key, kind: grain.header.kind, plain: grain.plain)))
+                    } catch {
+                        await deliver(key, .failure(error))
+                    }
+                }
+                inFlight += 1
+            }
+            for range in plan.ranges {
+                if inFlight >= max(1, options.rangesInFlight) { await group.next(); inFlight -= 1 }
+                group.addTask { await self.fetch(range, kinds: kindOf, deliver: deliver) }
+                inFlight += 1
+            }
+        }
+    }
+
+    /// Reads one planned range and delivers each of its grains.
+    private nonisolated func fetch(_ range: GrainFetchPlan.Range, kinds: [Key: GrainKind],
+                                   deliver: @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
+        let name = StratumName.objectName(lane: range.lane, id: range.stratum)
+        let bytes: [UInt8]
+        let cipher: PayloadCipher
+        do throws(BasinError) {
+            bytes = try await reader.backend(for: range.lane).read(name, range: range.bytes)
+            if range.includesHeader {
+                let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
+                guard header.stratumID == range.stratum, header.lane == range.lane else {
+                    throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
+                }
+                cipher = try reader.cipher(for: header)
+            } else {
+                cipher = try await reader.cipher(lane: range.lane, id: range.stratum)
+            }
+        } catch {
+            for grain in range.grains { await deliver(grain.key, .failure(error)) }
+            return
+        }
+        for grain in range.grains {
+            let start = grain.offset - range.bytes.lowerBound
+            let frame = Array(bytes[start..<(start + grain.length)])
+            do throws(BasinError) {
+                let opened = try reader.decode(name) { () throws(CodecError) in
+                    try StratumReader.open(frame: frame, offset: grain.offset, stratumID: range.stratum, cipher: cipher,
+                                           keyFunction: keyFunction, key: grain.key)
+                }
+                let kind = kinds[grain.key] ?? opened.header.kind
+                guard opened.header.kind == kind else {
+                    throw BasinError(.corrupted, "grain \(grain.key) in stratum \(name) is a \(opened.header.kind), the index says \(kind)")
+                }
+                await deliver(grain.key, .success(FetchedGrain(key: grain.key, kind: kind, plain: opened.plain)))
+            } catch {
+                await deliver(grain.key, .failure(error))
+            }
+        }
+    }
+
+    /// Which of `keys` are in strata this process has not committed yet.
+    private func pending(among keys: Set<Key>) -> Set<Key> {
+        pending.isEmpty ? [] : keys.filter { pending[$0] != nil }
+    }
+}

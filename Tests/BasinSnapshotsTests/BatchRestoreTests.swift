@@ -1,0 +1,123 @@
+import BasinCore
+import BasinStore
+import BasinTestSupport
+import Foundation
+import Glibc
+import Testing
+
+@testable import BasinSnapshots
+
+/// Restore reads content stratum by stratum (`BatchRestorer`): few requests, each file whole
+/// and checked, whatever order its pieces arrive in.
+@Suite("BatchRestorer: restores read strata, not grains")
+struct BatchRestoreTests {
+    let scratch: TestDirectory
+
+    init() throws {
+        scratch = try TestDirectory("batch-restore")
+    }
+
+    /// Many small files and two of many chunks, with content from `seed`.
+    func makeTree(at path: String, seed: UInt64) throws {
+        try TestFileSystem.makeDirectory(Array(path.utf8))
+        for index in 0..<400 {
+            let size = Int(SplitMix64.bytes(2, seed: seed &+ UInt64(index)).reduce(0) { $0 << 8 | Int($1) }) % 9000
+            try TestFileSystem.writeFile(Array("\(path)/small-\(index)".utf8), SplitMix64.bytes(size, seed: seed &* 31 &+ UInt64(index)))
+        }
+        try TestFileSystem.writeFile(Array("\(path)/large-1".utf8), SplitMix64.bytes(3 << 20, seed: seed &+ 1000))
+        try TestFileSystem.writeFile(Array("\(path)/large-2".utf8), SplitMix64.bytes(1 << 20 + 123, seed: seed &+ 2000))
+    }
+
+    @Test("a remote-style restore makes at most one read per data stratum, header included, and restores every file",
+          arguments: [PayloadAlgorithm.none, .chacha20Poly1305])
+    func requestsPerStratum(encryption: PayloadAlgorithm) async throws {
+        let source = scratch.path("source-\(encryption.name)")
+        try makeTree(at: source, seed: 5)
+        let backend = FaultInjectingBackend(wrapping: MemoryBackend())
+        let basin = try await Basin.create(backend: backend, password: "pw", options: SnapshotFixture.smallOptions(encryption: encryption),
+                                           resolve: SnapshotFixture.noLanes)
+        let repository = SnapshotRepository(basin: basin)
+        let snapshot = try await SnapshotFixture.backUp(source, to: repository)
+        let dataStrata = try await backend.list(prefix: "data/").count
+        #expect(dataStrata >= 4, "the tree should span several 1 MiB strata")
+        backend.resetCounters()
+        var options = RestoreOptions()
+        options.fetch = .remote
+        let target = scratch.path("restored-\(encryption.name)")
+        let report = try await RestoreEngine(repository: repository, options: options)
+            .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(report.files == 402)
+        let differences = try TreeComparer.compare(source: source, restored: target)
+        #expect(differences.isEmpty, "\(differences.map(\.description).joined(separator: "\n"))")
+        let reads = backend.calls(.read, .readRange, .stat, prefix: "data/")
+        #expect(reads >= 1 && reads <= dataStrata, "\(reads) reads of \(dataStrata) data strata")
+    }
+
+    @Test("a damaged grain fails only the files holding it; the others of its stratum and batch are restored")
+    func damageStaysLocal() async throws {
+        let source = scratch.path("damage-source")
+        try makeTree(at: source, seed: 9)
+        let basinPath = scratch.path("damage-basin")
+        let repository = try await SnapshotFixture.localRepository(at: basinPath, create: true)
+        let snapshot = try await SnapshotFixture.backUp(source, to: repository)
+        let victim = try TestFileSystem.readFile(Array("\(source)/small-17".utf8))
+        try #require(victim.count >= 64)
+        _ = try SnapshotFixture.damage(victim, inLocalBasin: basinPath)
+        let reopened = try await SnapshotFixture.localRepository(at: basinPath, create: false)
+        var options = RestoreOptions()
+        options.fetch = .remote
+        let target = scratch.path("damage-restored")
+        let report = try await RestoreEngine(repository: reopened, options: options)
+            .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
+        #expect(report.failures.map(\.path) == ["\(target)/small-17"])
+        #expect(report.failures.first?.code == BasinError.Code.corrupted.rawValue)
+        #expect(try TestFileSystem.status(Array("\(target)/small-17".utf8)) == nil, "a failed file is removed")
+        #expect(report.files == 401)
+        for name in ["small-16", "small-18", "large-1", "large-2"] {
+            #expect(try TestFileSystem.readFile(Array("\(target)/\(name)".utf8)) == TestFileSystem.readFile(Array("\(source)/\(name)".utf8)))
+        }
+    }
+
+    /// A file of three pieces written in the order given; what `finish` says of it.
+    func assemble(_ pieces: [[UInt8]], order: [Int], key: Key, basin: Basin) throws -> BasinError? {
+        let path = scratch.path("assembled-\(order.map(String.init).joined())-\(key.hex.prefix(8))")
+        let fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let entry = TreeEntry(name: Array("f".utf8), type: .file, size: UInt64(total), content: key)
+        let job = FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: Array("f".utf8), display: path)
+        let file = FileContent(job: job, hasher: basin.makeKeyHasher())
+        file.expect(pieces: pieces.count)
+        let tracker = RestoreProgressTracker(filesTotal: 1, bytesTotal: Int64(total), observer: nil)
+        let offsets = pieces.indices.map { index in Int64(pieces[..<index].reduce(0) { $0 + $1.count }) }
+        var last = false
+        for index in order {
+            file.write(pieces[index], at: offsets[index], tracker: tracker)
+            last = file.pieceDone()
+        }
+        #expect(last)
+        let state = file.finish()
+        #expect(state.written == Int64(total))
+        if state.failure == nil {
+            #expect(try TestFileSystem.readFile(Array(path.utf8)) == Array(pieces.joined()))
+        }
+        return state.failure
+    }
+
+    @Test("pieces of a value arriving in any order are hashed in order; a wrong piece fails the file",
+          arguments: [[0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]])
+    func outOfOrder(order: [Int]) async throws {
+        let basin = try await Basin.create(backend: MemoryBackend(), password: "pw", options: SnapshotFixture.smallOptions(encryption: .chacha20Poly1305),
+                                           resolve: SnapshotFixture.noLanes)
+        let pieces = [SplitMix64.bytes(5000, seed: 1), SplitMix64.bytes(7000, seed: 2), SplitMix64.bytes(300, seed: 3)]
+        let key = basin.key(of: Array(pieces.joined()))
+        #expect(try assemble(pieces, order: order, key: key, basin: basin) == nil)
+        var swapped = pieces
+        swapped.swapAt(0, 1)   // the same bytes, in the wrong places
+        let failure = try assemble(swapped, order: order, key: key, basin: basin)
+        #expect(failure?.code == .corrupted)
+        #expect(failure?.message.contains(key.hex) == true)
+    }
+}
