@@ -101,7 +101,7 @@ for tool in "${tools[@]}"; do
   target="$work/out/count-$tool"; [ "$tool" = restic ] || target="$target$tree"
   if ! diff -r --no-dereference "$tree" "$target" >/dev/null; then echo "bench-s3-restore: $tool restored a different tree" >&2; exit 1; fi
   rm -rf "$work/out/count-$tool"
-  echo "$tool-requests $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c.get("GET",0), c.get("HEAD",0), sum(v for k,v in c.items() if k.isupper()))' "$counts")" >>"$results"
+  echo "$tool-requests $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c.get("GET",0), c.get("HEAD",0), sum(v for k,v in c.items() if k.isupper()), c.get("GET data",0), c.get("GET list",0))' "$counts")" >>"$results"
 done
 
 python3 - "$bytes" "$files" "$data_strata" "$restic_packs" "$results" "${BENCH_RESTORE_TMPFS:-0}" <<'PY'
@@ -120,8 +120,8 @@ for tool, rnd, *rest in rows:
     print(f"{tool:<9} restore #{rnd}  {float(rest[0]):7.2f} s  {size / 1e6 / float(rest[0]):7.1f} MB/s")
 for tool, rnd, *rest in rows:
     if tool.endswith("-requests"):
-        gets, heads, total = int(rnd), int(rest[0]), int(rest[1])
-        print(f"{tool[:-9]:<9} requests: {gets} GET ({gets / gib:.0f} per GiB), {heads} HEAD, {total} in all")
+        gets, heads, total, data, lists = int(rnd), int(rest[0]), int(rest[1]), int(rest[2]), int(rest[3])
+        print(f"{tool[:-9]:<9} requests: {gets} GET ({gets / gib:.0f} per GiB; {data} of data strata/packs, {lists} listings), {heads} HEAD, {total} in all")
 medians = {tool: statistics.median(values) for tool, values in times.items()}
 print("median: " + ", ".join(f"{tool} {value:.2f} s" for tool, value in medians.items()))
 print(f"speed ratio basin/restic: {medians['restic'] / medians['basin']:.2f}x")

@@ -6,7 +6,8 @@ own latency never enters a timing.
 
   s3-request-counter.py PORT UPSTREAM_PORT COUNTS_FILE
 
-The counts are rewritten to COUNTS_FILE (JSON: {"GET": n, "PUT": n, ..., "bytes_in": n}) after
+The counts are rewritten to COUNTS_FILE (JSON: {"GET": n, "PUT": n, ..., "GET data": n, "GET list": n,
+"GET other": n, "bytes_in": n}) after
 every request; truncate it to start a new count. SigV4 signs the Host header: clients must
 sign for the host they connect to, so the proxy keeps Host as sent and the server (SeaweedFS)
 checks the signature against it.
@@ -22,7 +23,7 @@ port, upstream, counts_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 lock = threading.Lock()
 
 
-def count(method, received):
+def count(method, path, received):
     with lock:
         try:
             with open(counts_file) as f:
@@ -30,6 +31,10 @@ def count(method, received):
         except (OSError, ValueError):
             counts = {}
         counts[method] = counts.get(method, 0) + 1
+        # Which GETs read content (a data lane's strata, restic's data packs), which list.
+        if method == "GET":
+            kind = "list" if "list-type=" in path else "data" if "/data/" in path else "other"
+            counts["GET " + kind] = counts.get("GET " + kind, 0) + 1
         counts["bytes_in"] = counts.get("bytes_in", 0) + received
         tmp = counts_file + ".tmp"
         with open(tmp, "w") as f:
@@ -52,12 +57,14 @@ class Proxy(BaseHTTPRequestHandler):
         for key, value in response.getheaders():
             if key.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
                 self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
+        # A HEAD answer has no body but tells the object's size.
+        length = response.getheader("Content-Length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
         connection.close()
-        count(self.command, len(payload))
+        count(self.command, self.path, len(payload))
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
 

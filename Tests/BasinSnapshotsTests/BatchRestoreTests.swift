@@ -17,18 +17,24 @@ struct BatchRestoreTests {
         scratch = try TestDirectory("batch-restore")
     }
 
-    /// Many small files and two of many chunks, with content from `seed`.
+    static let directories = 40
+
+    /// The path of small file `index` below the tree's root.
+    static func small(_ index: Int) -> String { "dir-\(index % directories)/small-\(index)" }
+
+    /// Many small files in `directories` folders, and two files of many chunks, with content from `seed`.
     func makeTree(at path: String, seed: UInt64) throws {
         try TestFileSystem.makeDirectory(Array(path.utf8))
+        for index in 0..<Self.directories { try TestFileSystem.makeDirectory(Array("\(path)/dir-\(index)".utf8)) }
         for index in 0..<400 {
             let size = Int(SplitMix64.bytes(2, seed: seed &+ UInt64(index)).reduce(0) { $0 << 8 | Int($1) }) % 9000
-            try TestFileSystem.writeFile(Array("\(path)/small-\(index)".utf8), SplitMix64.bytes(size, seed: seed &* 31 &+ UInt64(index)))
+            try TestFileSystem.writeFile(Array("\(path)/\(Self.small(index))".utf8), SplitMix64.bytes(size, seed: seed &* 31 &+ UInt64(index)))
         }
         try TestFileSystem.writeFile(Array("\(path)/large-1".utf8), SplitMix64.bytes(3 << 20, seed: seed &+ 1000))
         try TestFileSystem.writeFile(Array("\(path)/large-2".utf8), SplitMix64.bytes(1 << 20 + 123, seed: seed &+ 2000))
     }
 
-    @Test("a remote-style restore makes at most one read per data stratum, header included, and restores every file",
+    @Test("a remote-style restore makes at most one read per data stratum, header included, reads trees a level at a time, and restores every file",
           arguments: [PayloadAlgorithm.none, .chacha20Poly1305])
     func requestsPerStratum(encryption: PayloadAlgorithm) async throws {
         let source = scratch.path("source-\(encryption.name)")
@@ -52,6 +58,10 @@ struct BatchRestoreTests {
         #expect(differences.isEmpty, "\(differences.map(\.description).joined(separator: "\n"))")
         let reads = backend.calls(.read, .readRange, .stat, prefix: "data/")
         #expect(reads >= 1 && reads <= dataStrata, "\(reads) reads of \(dataStrata) data strata")
+        // One tree per directory, but the trees of a level come together: the path down to the
+        // source, then a few requests per level, far fewer than one per directory.
+        let metaReads = backend.calls(.read, .readRange, .stat, prefix: "meta/")
+        #expect(metaReads < Self.directories / 2, "\(metaReads) reads of the meta lane for \(Self.directories) directories")
     }
 
     @Test("a damaged grain fails only the files holding it; the others of its stratum and batch are restored")
@@ -61,7 +71,7 @@ struct BatchRestoreTests {
         let basinPath = scratch.path("damage-basin")
         let repository = try await SnapshotFixture.localRepository(at: basinPath, create: true)
         let snapshot = try await SnapshotFixture.backUp(source, to: repository)
-        let victim = try TestFileSystem.readFile(Array("\(source)/small-17".utf8))
+        let victim = try TestFileSystem.readFile(Array("\(source)/\(Self.small(17))".utf8))
         try #require(victim.count >= 64)
         _ = try SnapshotFixture.damage(victim, inLocalBasin: basinPath)
         let reopened = try await SnapshotFixture.localRepository(at: basinPath, create: false)
@@ -70,11 +80,11 @@ struct BatchRestoreTests {
         let target = scratch.path("damage-restored")
         let report = try await RestoreEngine(repository: reopened, options: options)
             .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
-        #expect(report.failures.map(\.path) == ["\(target)/small-17"])
+        #expect(report.failures.map(\.path) == ["\(target)/\(Self.small(17))"])
         #expect(report.failures.first?.code == BasinError.Code.corrupted.rawValue)
-        #expect(try TestFileSystem.status(Array("\(target)/small-17".utf8)) == nil, "a failed file is removed")
+        #expect(try TestFileSystem.status(Array("\(target)/\(Self.small(17))".utf8)) == nil, "a failed file is removed")
         #expect(report.files == 401)
-        for name in ["small-16", "small-18", "large-1", "large-2"] {
+        for name in [Self.small(16), Self.small(18), Self.small(57), "large-1", "large-2"] {
             #expect(try TestFileSystem.readFile(Array("\(target)/\(name)".utf8)) == TestFileSystem.readFile(Array("\(source)/\(name)".utf8)))
         }
     }

@@ -54,6 +54,7 @@ public struct RestoreEngine: Sendable {
         case let .failure(error):
             throw BasinError(.unavailable, "cannot open the target \(display): \(error)")
         }
+        if start.type == .directory { await loader.preload(start) }
         let plan: RestorePlan
         do throws(BasinError) {
             plan = try await self.plan(start, subpath: subpath, target: existing, selection: selection, loader: loader)

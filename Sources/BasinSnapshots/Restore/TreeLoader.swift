@@ -1,5 +1,6 @@
 import BasinCore
 import BasinStore
+import Synchronization
 
 /// Loads trees for one walk (or two walks over the same snapshot), keeping decoded trees up
 /// to a budget of entries so a second walk, and identical subtrees, cost no second read.
@@ -13,6 +14,29 @@ final class TreeLoader {
     init(repository: SnapshotRepository, entryBudget: Int = 200_000) {
         self.repository = repository
         self.entryBudget = entryBudget
+    }
+
+    /// Reads the trees below `root` level by level into the cache, up to the budget: each
+    /// level's trees are fetched together (``Basin/fetch(_:options:deliver:)``), a few requests
+    /// per level instead of one per directory. A tree that cannot be read is left out; the
+    /// walk that needs it reads it again and reports the error.
+    func preload(_ root: TreeEntry) async {
+        var level = [root]
+        while !level.isEmpty, cachedEntries < entryBudget {
+            let keys = Set(level.compactMap(\.content)).filter { cache[$0] == nil }
+            let found = Mutex<[Key: Tree]>([:])
+            await repository.basin.fetch(Array(keys)) { key, result in
+                guard case let .success(grain) = result, grain.kind == .tree, let tree = try? Tree.decode(grain.plain) else { return }
+                found.withLock { $0[key] = tree }
+            }
+            var next: [TreeEntry] = []
+            for (key, tree) in found.withLock({ $0 }) where cachedEntries + tree.entries.count <= entryBudget {
+                cache[key] = tree
+                cachedEntries += tree.entries.count
+                next += tree.entries.filter { $0.type == .directory && $0.content != nil }
+            }
+            level = next
+        }
     }
 
     /// The entries of a directory; an empty list when it has no subtree key.
