@@ -93,7 +93,10 @@ let package = Package(
         // Backend conformance suite every backend runs, tree generator and comparer.
         .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys"],
                 path: "Tests/BasinTestSupport"),
-        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"]),
+        // Golden strata and the official BLAKE3 vectors are data the tests read beside their
+        // sources (#filePath), not resources to bundle.
+        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"],
+                    exclude: ["Golden", "Vectors"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),
