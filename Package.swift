@@ -70,7 +70,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // S3-compatible object stores. Beside BasinStore in DESIGN's layers; it depends on
+        // S3-compatible object stores. Beside BasinStore in docs/ARCHITECTURE.md's layers; it depends on
         // BasinStore only for the Backend protocol, and the CLI wires it in.
         .target(
             name: "BasinS3",
