@@ -70,7 +70,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // S3-compatible object stores. Beside BasinStore in DESIGN's layers; it depends on
+        // S3-compatible object stores. Beside BasinStore in docs/ARCHITECTURE.md's layers; it depends on
         // BasinStore only for the Backend protocol, and the CLI wires it in.
         .target(
             name: "BasinS3",
@@ -93,7 +93,10 @@ let package = Package(
         // Backend conformance suite every backend runs, tree generator and comparer.
         .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys"],
                 path: "Tests/BasinTestSupport"),
-        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"]),
+        // Golden strata and the official BLAKE3 vectors are data the tests read beside their
+        // sources (#filePath), not resources to bundle.
+        .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"],
+                    exclude: ["Golden", "Vectors"]),
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),

@@ -11,8 +11,7 @@ SIZE=${1:-1G}
 ROUNDS=${2:-3}
 BASIN=${3:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)/basin}
 WORK=${4:-$(mktemp -d)}
-SHARED=$(cd "$(dirname "$0")/../../shared" && pwd)
-MK="$SHARED/bench/mkdataset.py"
+MK="$(cd "$(dirname "$0")" && pwd)/mktree.py"
 export BASIN_PASSWORD=bench
 stored() { BASIN_REPOSITORY="$1" "$BASIN" stats --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
 mib() { python3 -c "print(f'{$1/1048576:.1f} MiB')"; }

@@ -5,8 +5,8 @@
 #
 #   scripts/bench-s3.sh [SIZE] [ROUNDS]   SIZE of the tree (default 512M), ROUNDS (default 1)
 #
-# The tree is /work/shared/bench/mkdataset.py's mixed data set (`make DIR --size SIZE --seed 1`:
-# text, source-like files, incompressible and compressible large files, duplicates, links).
+# The tree is scripts/mktree.py's mixed sample tree (`make DIR --size SIZE --seed 1`: small and
+# medium text and random files, a few large files, copies, nested directories, links).
 # Each round backs it up into fresh repositories (new buckets), basin and restic taking turns
 # going first, and the ratio of the median times closes the run (the machine is shared and
 # noisy: use 3 rounds for a figure to quote). Both tools encrypt and compress with their
@@ -15,7 +15,7 @@
 # Environment:
 #   BENCH_S3_PUT=1     also store a tar of the tree as one file: `basin put` and `restic backup` of it
 #   BENCH_S3_LOCAL=1   also back the tree up into a local directory: the store without S3
-#   BASIN_BENCH_DATASET  another mkdataset.py
+#   BASIN_BENCH_DATASET  another generator with mktree.py's `make DIR --size SIZE --seed N`
 #   BENCH_S3_BASELINE=PATH  also back up with this other basin binary (e.g. a copy of the
 #                      release build before a change), in every round: before and after in one run
 #
@@ -35,7 +35,7 @@ basin=$(pwd)/.build/release/basin
 [ -x "$basin" ] || swift build -c release --product basin
 command -v restic >/dev/null || { echo "bench-s3: restic is not installed" >&2; exit 1; }
 command -v aws >/dev/null || { echo "bench-s3: the aws CLI is not installed (pip install awscli)" >&2; exit 1; }
-dataset=${BASIN_BENCH_DATASET:-/work/shared/bench/mkdataset.py}
+dataset=${BASIN_BENCH_DATASET:-$(pwd)/scripts/mktree.py}
 [ -f "$dataset" ] || { echo "bench-s3: $dataset is missing" >&2; exit 1; }
 
 tree="$work/tree"
@@ -114,7 +114,7 @@ import statistics, sys
 size, files = int(sys.argv[1]), int(sys.argv[2])
 rows = [line.split() for line in open(sys.argv[3])]
 mb = size / 1e6
-print(f"input: {size / 2**20:.0f} MiB in {files} files (mkdataset.py --seed 1); SeaweedFS S3 on 127.0.0.1")
+print(f"input: {size / 2**20:.0f} MiB in {files} files (mktree.py --seed 1); SeaweedFS S3 on 127.0.0.1")
 def line(label, seconds, stored, bytes=size):
     print(f"{label:<22} {seconds:7.2f} s  {bytes / 1e6 / seconds:7.1f} MB/s  stored {stored / 2**20:7.1f} MiB")
 for tool, rnd, seconds, stored, *rest in rows:

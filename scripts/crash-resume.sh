@@ -13,8 +13,7 @@ BASIN=${2:-$(cd "$(dirname "$0")/.." && swift build --show-bin-path)/basin}
 SIZE=${3:-96M}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-SHARED=$(cd "$(dirname "$0")/../../shared" && pwd)
-python3 "$SHARED/bench/mkdataset.py" make "$work/src" --size "$SIZE" --seed 7 >/dev/null
+python3 "$(dirname "$0")/mktree.py" make "$work/src" --size "$SIZE" --seed 7 >/dev/null
 export BASIN_PASSWORD=crash BASIN_TEST_FAST_KDF=1
 stored() { python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
 

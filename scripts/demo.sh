@@ -6,13 +6,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product basin
 BASIN=$(swift build -c release --show-bin-path)/basin
-SHARED=$(cd .. && pwd)/shared
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=demo
 
-echo "== a sample tree (the shared data-set generator, 128 MiB)"
-python3 "$SHARED/bench/mkdataset.py" make "$work/sample" --size 128M --seed 1 >/dev/null
+echo "== a sample tree (scripts/mktree.py, 128 MiB)"
+python3 scripts/mktree.py make "$work/sample" --size 128M --seed 1 >/dev/null
 du -sh "$work/sample" | cut -f1
 
 echo "== basin init: a local, encrypted basin"
@@ -20,7 +19,7 @@ echo "== basin init: a local, encrypted basin"
 echo "== basin backup"
 "$BASIN" backup "$work/sample"
 echo "== change a few files, back up again: unchanged files are not read"
-python3 "$SHARED/bench/mkdataset.py" mutate "$work/sample" --seed 2 --fraction 0.02 >/dev/null
+python3 scripts/mktree.py mutate "$work/sample" --seed 2 --fraction 0.02 >/dev/null
 "$BASIN" backup "$work/sample"
 echo "== basin snapshots"
 "$BASIN" snapshots

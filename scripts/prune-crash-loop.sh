@@ -11,8 +11,7 @@ BASIN=${2:-$(cd "$(dirname "$0")/.." && swift build --show-bin-path)/basin}
 SIZE=${3:-64M}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-SHARED=$(cd "$(dirname "$0")/../../shared" && pwd)
-MK="$SHARED/bench/mkdataset.py"
+MK="$(cd "$(dirname "$0")" && pwd)/mktree.py"
 export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=crash BASIN_TEST_FAST_KDF=1
 stored() { "$BASIN" stats --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
 

@@ -7,7 +7,7 @@ import Synchronization
 import Glibc
 #endif
 
-// Index lookup latency, open time and resident memory per grain (DESIGN.md, "Index").
+// Index lookup latency, open time and resident memory per grain (docs/FORMAT.md §6, docs/ARCHITECTURE.md).
 // The "Index 10M" benchmarks write a synthetic segment of 10 000 000 random keys (520 MB)
 // once to the temporary directory and reuse it; scripts/bench-index.sh runs just them.
 

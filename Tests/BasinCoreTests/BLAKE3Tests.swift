@@ -3,8 +3,8 @@ import BasinTestSupport
 import Testing
 @testable import BasinCore
 
-/// The official vectors (../shared/testdata/blake3/test_vectors.json, found by walking up
-/// from this file) and `b3sum` on random inputs, for every kernel this machine runs.
+/// The official vectors (Vectors/blake3/test_vectors.json beside this file) and `b3sum` on
+/// random inputs, for every kernel this machine runs.
 @Suite struct BLAKE3Tests {
     // MARK: - Official test vectors
 
@@ -21,22 +21,23 @@ import Testing
         let cases: [Case]
     }
 
-    static let vectors: Vectors = {
-        let relative = "shared/testdata/blake3/test_vectors.json"
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent(relative)
-            if let data = try? Data(contentsOf: candidate) {
-                do {
-                    return try JSONDecoder().decode(Vectors.self, from: data)
-                } catch {
-                    fatalError("cannot decode \(candidate.path): \(error)")
-                }
-            }
-            directory.deleteLastPathComponent()
-        }
-        fatalError("no \(relative) in any directory above \(#filePath)")
-    }()
+    struct VectorsUnavailable: Error, CustomStringConvertible {
+        let path: String
+        let cause: any Error
+        var description: String { "cannot load the BLAKE3 test vectors \(path): \(cause)" }
+    }
+
+    /// The file in the repository, next to this source file.
+    static let vectorsURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Vectors/blake3/test_vectors.json")
+
+    /// The vectors, read once; a missing or malformed file is an error every vector test
+    /// throws (so it fails, never skips).
+    static let loadedVectors: Result<Vectors, VectorsUnavailable> = Result {
+        try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: vectorsURL))
+    }.mapError { VectorsUnavailable(path: vectorsURL.path, cause: $0) }
+
+    static func vectors() throws -> Vectors { try loadedVectors.get() }
 
     /// The vectors' input: bytes 0, 1, ..., 250, 0, 1, ...
     static func vectorInput(_ length: Int) -> [UInt8] {
@@ -49,7 +50,7 @@ import Testing
     }
 
     /// The three modes' hashers, on `kernel`.
-    static func hashers(_ kernel: BLAKE3Kernel) -> [(mode: String, hasher: BLAKE3Hasher)] {
+    static func hashers(_ kernel: BLAKE3Kernel, _ vectors: Vectors) -> [(mode: String, hasher: BLAKE3Hasher)] {
         [("hash", BLAKE3Hasher().using(kernel)),
          ("keyed_hash", BLAKE3Hasher(key: Array(vectors.key.utf8)).using(kernel)),
          ("derive_key", BLAKE3Hasher(deriveKeyContext: vectors.context_string).using(kernel))]
@@ -63,17 +64,19 @@ import Testing
         }
     }
 
-    @Test func vectorsFileIsComplete() {
-        let lengths = Self.vectors.cases.map(\.input_len)
+    @Test func vectorsFileIsComplete() throws {
+        let vectors = try Self.vectors()
+        let lengths = vectors.cases.map(\.input_len)
         #expect(lengths.count >= 22 && lengths.first == 0 && lengths.last == 102_400)
-        #expect(Self.vectors.cases.allSatisfy { $0.hash.count == 262 && $0.keyed_hash.count == 262 && $0.derive_key.count == 262 })
+        #expect(vectors.cases.allSatisfy { $0.hash.count == 262 && $0.keyed_hash.count == 262 && $0.derive_key.count == 262 })
     }
 
     @Test(arguments: BLAKE3Kernel.supported)
-    func officialVectorsInOneUpdate(kernel: BLAKE3Kernel) {
-        for testCase in Self.vectors.cases {
+    func officialVectorsInOneUpdate(kernel: BLAKE3Kernel) throws {
+        let vectors = try Self.vectors()
+        for testCase in vectors.cases {
             let input = Self.vectorInput(testCase.input_len)
-            for (mode, start) in Self.hashers(kernel) {
+            for (mode, start) in Self.hashers(kernel, vectors) {
                 var hasher = start
                 hasher.update(input)
                 let expected = Self.expected(testCase, mode: mode)
@@ -92,10 +95,11 @@ import Testing
     }
 
     @Test(arguments: BLAKE3Kernel.supported, [[1], [7, 64, 1], [63, 65, 1023], [1024, 3, 1025], [4096, 1, 2048, 31744]])
-    func officialVectorsInOddSplits(kernel: BLAKE3Kernel, splits: [Int]) {
-        for testCase in Self.vectors.cases {
+    func officialVectorsInOddSplits(kernel: BLAKE3Kernel, splits: [Int]) throws {
+        let vectors = try Self.vectors()
+        for testCase in vectors.cases {
             let input = Self.vectorInput(testCase.input_len)
-            for (mode, start) in Self.hashers(kernel) {
+            for (mode, start) in Self.hashers(kernel, vectors) {
                 var hasher = start
                 var offset = 0
                 var turn = 0
@@ -111,19 +115,20 @@ import Testing
         }
     }
 
-    @Test func oneShotFunctionsMatchVectors() {
-        let key = Array(Self.vectors.key.utf8)
-        for testCase in Self.vectors.cases {
+    @Test func oneShotFunctionsMatchVectors() throws {
+        let vectors = try Self.vectors()
+        let key = Array(vectors.key.utf8)
+        for testCase in vectors.cases {
             let input = Self.vectorInput(testCase.input_len)
             #expect(BLAKE3.hash(input) == Array(Self.bytes(hex: testCase.hash)[..<32]))
             #expect(BLAKE3.hash(input, threads: 2) == Array(Self.bytes(hex: testCase.hash)[..<32]))
             #expect(BLAKE3.keyedHash(key: key, input) == Array(Self.bytes(hex: testCase.keyed_hash)[..<32]))
-            #expect(BLAKE3.deriveKey(context: Self.vectors.context_string, material: input)
+            #expect(BLAKE3.deriveKey(context: vectors.context_string, material: input)
                     == Array(Self.bytes(hex: testCase.derive_key)[..<32]))
             input.withUnsafeBytes { raw in
                 #expect(BLAKE3.hash(raw) == Array(Self.bytes(hex: testCase.hash)[..<32]))
                 #expect(BLAKE3.keyedHash(key: key, raw) == Array(Self.bytes(hex: testCase.keyed_hash)[..<32]))
-                #expect(BLAKE3.deriveKey(context: Self.vectors.context_string, material: raw)
+                #expect(BLAKE3.deriveKey(context: vectors.context_string, material: raw)
                         == Array(Self.bytes(hex: testCase.derive_key)[..<32]))
             }
         }

@@ -10,7 +10,7 @@ import Darwin
 ///
 /// Writes never overwrite: an object is written to a temporary file `.tmp-<random>` in its own
 /// directory, fsync'd, renamed to its name with `renameat2(RENAME_NOREPLACE)` (or `link` +
-/// `unlink` where that is missing), and its directory fsync'd (DESIGN.md invariant 2).
+/// `unlink` where that is missing), and its directory fsync'd (docs/ARCHITECTURE.md, invariant 2).
 /// Temporary files left by a crash are invisible to ``list(prefix:)`` and removed by
 /// ``removeStaleTemporaries(olderThan:)``. A name cannot be both an object and a directory of
 /// other objects (`a` and `a/b`). Empty directories left by deletes stay.

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Each committed stratum adds a small segment (``addSegment(entries:strata:)``); segments are
 /// merged like LSM runs when they pile up (``mergeIfNeeded(maxSegments:)``). The index is a
-/// cache (DESIGN.md, invariant 4): it can always be rebuilt from the strata
+/// cache (docs/ARCHITECTURE.md, invariant 4): it can always be rebuilt from the strata
 /// (``rebuild(from:)``), so a segment that cannot be opened is skipped and reported in
 /// ``problems``, and the strata it covered show up as missing from ``coveredStrata``.
 ///
