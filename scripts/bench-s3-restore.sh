@@ -36,9 +36,7 @@ command -v aws >/dev/null || { echo "bench-s3-restore: the aws CLI is not instal
 tree=${BENCH_TREE:-}
 if [ -z "$tree" ]; then
   tree="$work/tree"
-  generator=scripts/mktree.py
-  [ -f "$generator" ] || generator=../shared/bench/mkdataset.py
-  python3 "$generator" make "$tree" --size "$size" --seed 1 >/dev/null
+  python3 scripts/mktree.py make "$tree" --size "$size" --seed 1 >/dev/null
 fi
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 files=$(find "$tree" -type f | wc -l)
