@@ -116,7 +116,12 @@ public struct SnapshotRepository: Sendable {
     }
 
     public func loadTree(_ key: Key) async throws(BasinError) -> Tree {
-        let grain = try await basin.grain(key)
+        let grain: (kind: GrainKind, plain: [UInt8])
+        do {
+            grain = try await basin.grain(key)
+        } catch {
+            throw error.reached(as: "tree")
+        }
         guard grain.kind == .tree else { throw BasinError(.corrupted, "grain \(key) is a \(grain.kind), not a tree") }
         do {
             return try Tree.decode(grain.plain)
@@ -145,5 +150,15 @@ public struct SnapshotRepository: Sendable {
             current = next
         }
         return current
+    }
+}
+
+extension BasinError {
+    /// A key a snapshot reaches that the basin does not hold is damage (exit 13), not an
+    /// absent key (exit 1, which means "no such snapshot or path" to scripts).
+    /// - Parameter what: what the key is (`tree`, `content`), for the message.
+    package func reached(as what: String) -> BasinError {
+        guard code == .notFound else { return self }
+        return BasinError(.corrupted, "\(what) missing: \(message)", underlying: self)
     }
 }

@@ -50,7 +50,7 @@ struct FileRestorer: Sendable {
             _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
             tracker.finishedFile()
             let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
-            return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
+            return .failed(.init(path: job.display, message: message, code: error.reached(as: "content").code), warnings: [])
         }
         var warnings: [String] = []
         if written != Int64(job.entry.size) {

@@ -113,7 +113,9 @@ public actor Basin {
             do {
                 piece = try await readGrain(chunk.key)
             } catch {
-                throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+                // The clast names the chunk: a chunk the basin lacks is damage, not an absent key.
+                throw BasinError(error.code == .notFound ? .corrupted : error.code,
+                                 "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
             }
             guard piece.header.kind == .blob, piece.plain.count == chunk.length else {
                 throw BasinError(.corrupted, "chunk \(chunk.key) of clast \(key) has the wrong kind or length")
