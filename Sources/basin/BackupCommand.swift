@@ -64,7 +64,7 @@ struct BackupCommand: AsyncParsableCommand {
                 options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
             }
             try await repository.withLockedBasin(operation: "backup") { basin, lock in
-                var snapshots = SnapshotRepository(basin: basin)
+                var snapshots = SnapshotRepository.reporting(basin)
                 snapshots.lock = lock
                 try await run(options: options, repository: snapshots)
             }

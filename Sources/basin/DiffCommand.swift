@@ -46,7 +46,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let all = try await snapshots.list()
             let before = try await snapshots.resolve(first, among: all)
             let after = try await snapshots.resolve(second, among: all)

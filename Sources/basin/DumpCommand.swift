@@ -27,7 +27,7 @@ struct DumpCommand: AsyncParsableCommand {
         let components = RestoreEngine.components(of: RestoreCommand.bytes(CommandLineBytes.path(for: path)))
         try await BasinCommand.reportingErrors {
             try await repository.withLockedBasin(operation: "dump") { basin, _ in
-                let snapshots = SnapshotRepository(basin: basin)
+                let snapshots = SnapshotRepository.reporting(basin)
                 let chosen = try await snapshots.resolve(snapshot)
                 let dump = Dump(repository: snapshots)
                 if isatty(STDOUT_FILENO) == 1, try await dump.isArchive(chosen, path: components) {

@@ -45,7 +45,7 @@ struct FindCommand: AsyncParsableCommand {
         try await BasinCommand.reportingErrors {
             var compiled: [NamePattern] = []
             for pattern in patterns { compiled.append(try NamePattern(pattern, ignoringCase: ignoreCase)) }
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let all = try await snapshots.list()
             var chosen: [Snapshot] = []
             if snapshotIDs.isEmpty {

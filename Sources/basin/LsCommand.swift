@@ -32,7 +32,7 @@ struct LsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let chosen = try await filters.resolve(snapshot, in: snapshots, among: try await snapshots.list())
             let components = try path.map { try SnapshotPath.parse(commandLineBytes($0)) } ?? []
             if json {

@@ -62,7 +62,7 @@ struct RestoreCommand: AsyncParsableCommand {
             options.verify = verify
             options.overwrite = overwrite
             try await repository.withLockedBasin(operation: "restore") { basin, _ in
-                let snapshots = SnapshotRepository(basin: basin)
+                let snapshots = SnapshotRepository.reporting(basin)
                 let chosen = try await snapshots.resolve(name)
                 let line = ProgressLine.onTerminal()
                 let report = try await RestoreEngine(repository: snapshots, options: options)
