@@ -63,7 +63,7 @@ struct BackupCommand: AsyncParsableCommand {
             if let unreadable = ProcessInfo.processInfo.environment["BASIN_TEST_UNREADABLE"] {
                 options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
             }
-            try await repository.withLockedBasin(operation: "backup") { basin, lock in
+            try await repository.withLockedBasin(operation: "backup", interruptible: true) { basin, lock in
                 var snapshots = SnapshotRepository.reporting(basin)
                 snapshots.lock = lock
                 try await run(options: options, repository: snapshots)

@@ -81,12 +81,22 @@ struct RepositoryOptions: ParsableArguments {
     /// - Parameters:
     ///   - exclusive: an exclusive lock (only prune's delete phase and index repairs need one).
     ///   - operation: named in the lock, for other processes' messages.
+    ///   - interruptible: SIGINT and SIGTERM release the lock and exit 130/143 (``Interruption``).
     /// - Throws: `.locked` (exit 11) when another process holds a conflicting lock.
-    func withLockedBasin<T>(exclusive: Bool = false, operation: String,
+    func withLockedBasin<T>(exclusive: Bool = false, operation: String, interruptible: Bool = false,
                             _ body: (Basin, BasinLock) async throws -> T) async throws -> T {
         let policy = try lockPolicy
         let basin = try await openBasin()
-        let lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
+        // Only now: a signal at the password prompt must keep its default (the terminal's echo).
+        if interruptible { Interruption.install(operation: operation) }
+        let lock: BasinLock
+        do {
+            lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
+        } catch {
+            if interruptible { Interruption.notAcquired() }
+            throw error
+        }
+        if interruptible { await Interruption.hold(lock, operation: operation) }
         do {
             let result = try await body(basin, lock)
             await lock.release()
