@@ -59,7 +59,7 @@ struct DiffCommand: AsyncParsableCommand {
                     print(try Format.json(ChangeJSON(path: change.displayPath, modifier: change.kind.rawValue,
                                                      sizeBefore: change.before?.size, sizeAfter: change.after?.size)))
                 } else {
-                    print(change.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + change.displayPath)
+                    print(change.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + change.displayLine)
                 }
             }
             if json {

@@ -72,7 +72,7 @@ struct FindCommand: AsyncParsableCommand {
                 if printedAny { print("") }
                 printedAny = true
                 print("Found matching entries in snapshot \(snapshot.shortID) from \(Format.localTime(snapshot.record.date))")
-                for node in nodes { print(long ? NodeJSON.longLine(node) : node.displayPath) }
+                for node in nodes { print(long ? NodeJSON.longLine(node) : node.displayLine) }
             }
             if json { print(try Format.json(results, pretty: true)) }
         }

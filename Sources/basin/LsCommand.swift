@@ -43,7 +43,7 @@ struct LsCommand: AsyncParsableCommand {
             }
             let lister = TreeLister(source: snapshots)
             try await lister.list(chosen, path: components, recursive: recursive || path == nil) { node throws(BasinError) in
-                print(json ? try Format.json(NodeJSON(node)) : long ? NodeJSON.longLine(node) : node.displayPath)
+                print(json ? try Format.json(NodeJSON(node)) : long ? NodeJSON.longLine(node) : node.displayLine)
             }
         }
     }

@@ -69,7 +69,11 @@ struct RepositoryOptions: ParsableArguments {
         // An unencrypted basin needs no password: try without one before prompting.
         let password = given ? try self.password() : nil
         do {
-            return (try await Basin.open(backend: backend, password: password, resolve: Backends.resolver), password)
+            let basin = try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            if given, basin.config.payloadAlgorithm == PayloadAlgorithm.none {
+                StandardStreams.printError("basin: warning: the basin at \(backend.location) is not encrypted; the password given is not used")
+            }
+            return (basin, password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
             return (try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver), prompted)

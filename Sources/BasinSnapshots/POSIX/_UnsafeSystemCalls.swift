@@ -179,6 +179,38 @@ enum SystemCalls {
         }
     }
 
+    /// Writes `bytes`, which go at file offset `offset` (the file position), seeking over
+    /// every whole block of zeros (`blockSize` bytes aligned in the file) instead of writing
+    /// it, so that it stays a hole. A hole at the end needs ``truncate(_:size:)`` to exist.
+    static func writeSparse(_ fd: CInt, _ bytes: [UInt8], at offset: Int64, blockSize: Int) -> Errno? {
+        var start = 0
+        while start < bytes.count {
+            // Runs of whole zero blocks and of anything else, ending at block boundaries.
+            var end = start
+            var isHole = false
+            while end < bytes.count {
+                let boundary = Int((offset + Int64(end)) % Int64(blockSize))
+                let blockEnd = min(bytes.count, end + blockSize - boundary)
+                let zeroBlock = boundary == 0 && blockEnd - end == blockSize && bytes[end..<blockEnd].allSatisfy { $0 == 0 }
+                if end > start && zeroBlock != isHole { break }
+                isHole = zeroBlock
+                end = blockEnd
+            }
+            if isHole {
+                if lseek(fd, off_t(end - start), SEEK_CUR) < 0 { return Errno(rawValue: errno) }
+            } else if let error = writeAll(fd, Array(bytes[start..<end])) {
+                return error
+            }
+            start = end
+        }
+        return nil
+    }
+
+    /// Sets a file's size (a restored file ending in a hole gets its length so).
+    static func truncate(_ fd: CInt, size: Int64) -> Errno? {
+        retrying { ftruncate(fd, off_t(size)) }
+    }
+
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     static func read(_ fd: CInt, count: Int, offset: Int64) -> Result<[UInt8], Errno> {
         var failure: CInt = 0

@@ -32,6 +32,8 @@ struct FileRestorer: Sendable {
 
     /// How much of a file verification reads at a time.
     static let verifyBlockSize = 1 << 20
+    /// Whole blocks of zeros this size (aligned) are left as holes, as `tar -S` does.
+    static let holeBlockSize = 4096
 
     func restore(_ job: Job) async -> Outcome {
         defer { SystemCalls.close(job.fd) }
@@ -39,11 +41,14 @@ struct FileRestorer: Sendable {
         var written: Int64 = 0
         do throws(BasinError) {
             try await basin.get(job.key) { (piece: [UInt8]) throws(BasinError) in
-                if let error = SystemCalls.writeAll(job.fd, piece) {
+                if let error = SystemCalls.writeSparse(job.fd, piece, at: written, blockSize: Self.holeBlockSize) {
                     throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
                 }
                 written += Int64(piece.count)
                 tracker.wrote(piece.count)
+            }
+            if let error = SystemCalls.truncate(job.fd, size: written) {
+                throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot set the size of \(job.display): \(error)")
             }
         } catch {
             // Leave no file that looks restored but holds part of its content.
