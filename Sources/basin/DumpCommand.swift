@@ -24,8 +24,8 @@ struct DumpCommand: AsyncParsableCommand {
     var path: String
 
     func run() async throws {
-        let components = RestoreEngine.components(of: RestoreCommand.bytes(CommandLineBytes.path(for: path)))
         try await BasinCommand.reportingErrors {
+            let components = try snapshotPath(commandLineBytes(path))
             try await repository.withLockedBasin(operation: "dump") { basin, _ in
                 let snapshots = SnapshotRepository.reporting(basin)
                 let chosen = try await snapshots.resolve(snapshot)

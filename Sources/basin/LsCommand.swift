@@ -53,3 +53,9 @@ struct LsCommand: AsyncParsableCommand {
 func commandLineBytes(_ argument: String) -> [UInt8] {
     CommandLineBytes.path(for: argument).dropLast().map { UInt8(bitPattern: $0) }
 }
+
+/// A path in a snapshot as `dump` and `restore SNAPSHOT:PATH` take it: `\xNN` escapes as
+/// listings print them, and relative to the root when it does not start with `/`.
+func snapshotPath(_ bytes: [UInt8]) throws(BasinError) -> [[UInt8]] {
+    try SnapshotPath.parse(bytes.first == UInt8(ascii: "/") ? bytes : [UInt8(ascii: "/")] + bytes)
+}

@@ -59,7 +59,7 @@ struct CLIConventionsTests {
         #expect(try encrypted.run(["--json", "-r", repository, "snapshots"]).status == 64)
     }
 
-    @Test("ls, find and diff print newlines and control bytes in names as \\xNN; --json keeps the exact name")
+    @Test("ls, find and diff print newlines and control bytes in names as \\xNN, which dump and restore accept; --json keeps the exact name")
     func escapedNames() throws {
         #expect(try basin.run(["init", "--no-encryption"]).status == 0)
         let source = try makeSource(["plain"])
@@ -82,6 +82,14 @@ struct CLIConventionsTests {
         let ids = snapshots.compactMap { $0["id"] as? String }
         let changes = try basin.run(["diff", ids[0], ids[1]])
         #expect(changes.output.contains("+    " + escaped), "\(changes.output)")
+
+        // What the listing prints names the entry for dump and restore.
+        let dump = try basin.run(["dump", "latest", escaped])
+        #expect(dump.status == 0 && dump.output == "x", "\(dump.stderr)")
+        let target = scratch.path("restored")
+        let restore = try basin.run(["restore", "latest:" + escaped, "--target", target])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(FileManager.default.contents(atPath: target + "/" + evil) == Data("x".utf8))
 
         let json = try basin.run(["ls", "latest", "--json"])
         let names = json.output.split(separator: "\n").compactMap { line in
