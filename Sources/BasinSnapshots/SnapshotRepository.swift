@@ -118,6 +118,12 @@ public struct SnapshotRepository: Sendable {
         }
     }
 
+    /// The snapshot the ref `name` (`snapshots/<id>`) stands for, from its snapshot grain;
+    /// nil when that grain cannot be read.
+    public func recover(ref name: String) async -> Snapshot? {
+        await Self.recover(name, basin: basin)
+    }
+
     /// The snapshot of a damaged ref, from the snapshot grain its name points to, or nil when
     /// that grain cannot be read either. The grain's key is checked as it is read, so what it
     /// holds is the record the ref was written from.

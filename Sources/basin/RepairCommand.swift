@@ -42,9 +42,10 @@ struct RepairCommand: AsyncParsableCommand {
     /// and, when its snapshot grain is whole, written again from the grain.
     static func repairSnapshots(_ snapshots: SnapshotRepository) async throws {
         let basin = snapshots.basin
+        let restored = try await restoreQuarantinedRefs(snapshots)
         let damaged = try await snapshots.listing().damaged
         for ref in damaged {
-            let copy = "quarantine/\(ref.name).\(String(UInt64.random(in: .min ... .max), radix: 16))"
+            let copy = quarantine + "\(ref.name).\(String(UInt64.random(in: .min ... .max), radix: 16))"
             try await basin.backend.write(copy, bytes: try await basin.backend.read(ref.name))
             try await basin.deleteObject(ref.name)
             if let snapshot = ref.recovered {
@@ -54,7 +55,29 @@ struct RepairCommand: AsyncParsableCommand {
                 print("removed \(ref.name): \(ref.error.message), and its snapshot grain cannot be read; the damaged copy is \(copy)")
             }
         }
-        print(damaged.isEmpty ? "no damaged snapshot refs" : "repaired \(damaged.count) snapshot ref\(damaged.count == 1 ? "" : "s")")
+        let repaired = damaged.count + restored
+        print(repaired == 0 ? "no damaged snapshot refs" : "repaired \(repaired) snapshot ref\(repaired == 1 ? "" : "s")")
+    }
+
+    static let quarantine = "quarantine/"
+
+    /// A repair cut short between deleting a damaged ref and writing it again leaves only the
+    /// ref's copy in quarantine: writes each such ref again whose snapshot grain is whole.
+    /// - Returns: how many refs were written.
+    static func restoreQuarantinedRefs(_ snapshots: SnapshotRepository) async throws -> Int {
+        let basin = snapshots.basin
+        var present = Set(try await basin.listObjects(prefix: SnapshotRepository.folder).map(\.name))
+        var restored = 0
+        for copy in try await basin.listObjects(prefix: quarantine + SnapshotRepository.folder).map(\.name).sorted() {
+            let quarantined = copy.dropFirst(quarantine.count)
+            let name = String(quarantined[..<(quarantined.lastIndex(of: ".") ?? quarantined.endIndex)])
+            guard !present.contains(name), let snapshot = await snapshots.recover(ref: name) else { continue }
+            try await basin.writeSealedObject(name, plain: try await basin.grain(snapshot.id).plain)
+            print("rewrote \(name) from its snapshot grain: only its quarantined copy \(copy) was left")
+            present.insert(name)
+            restored += 1
+        }
+        return restored
     }
 
     /// Rebuilds the index under an exclusive lock and says what was replaced (also for

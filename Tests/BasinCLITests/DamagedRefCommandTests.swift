@@ -115,5 +115,15 @@ struct DamagedRefCommandTests {
         let check = try basin.run(["check"])
         #expect(check.status == 0, "\(check.output)\(check.stderr)")
         #expect(try snapshotIDs() == [first.id])
+
+        // A repair cut short after deleting the damaged ref, before writing it again: the
+        // next repair writes it from its grain, seeing only the quarantined copy.
+        try FileManager.default.removeItem(atPath: repository + "/" + damaged)
+        #expect(try snapshotIDs().isEmpty)
+        let again = try basin.run(["repair", "snapshots"])
+        #expect(again.status == 0 && again.output.contains("rewrote \(damaged) from its snapshot grain: only its quarantined copy"),
+                "\(again.output)\(again.stderr)")
+        #expect(try snapshotIDs() == [first.id])
+        #expect(try basin.run(["check"]).status == 0)
     }
 }
