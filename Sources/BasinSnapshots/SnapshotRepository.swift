@@ -15,6 +15,29 @@ public struct Snapshot: Sendable, Equatable {
     public var shortID: String { String(id.hex.prefix(8)) }
 }
 
+/// A snapshot ref that does not open (garbage, cut short, a name that is no id).
+public struct DamagedRef: Sendable {
+    /// The ref's object name, `snapshots/<id>`.
+    public let name: String
+    public let error: BasinError
+    /// Its snapshot, read from the snapshot grain the name points to; nil when that grain
+    /// cannot be read either, so what the snapshot reaches is unknown.
+    public let recovered: Snapshot?
+
+    /// The id part of the name (whatever it holds).
+    public var idText: String { String(name.dropFirst(SnapshotRepository.folder.count)) }
+}
+
+/// What listing the snapshot refs found.
+public struct SnapshotListing: Sendable {
+    /// Oldest first, those recovered from their snapshot grains included.
+    public var snapshots: [Snapshot] = []
+    /// By name.
+    public var damaged: [DamagedRef] = []
+    /// Damaged refs whose snapshot could not be recovered: what they reach is unknown.
+    public var unrecoverable: [DamagedRef] { damaged.filter { $0.recovered == nil } }
+}
+
 /// Snapshots and trees in a basin. Listing reads only the small sealed refs under
 /// `snapshots/` (never the data lane); trees are grains of the meta lane.
 public struct SnapshotRepository: Sendable {
@@ -23,47 +46,92 @@ public struct SnapshotRepository: Sendable {
     /// The lock a backup holds: `save` writes a snapshot ref only while it is still held, so a
     /// backup whose lock was lost (and whose grains a prune may have deleted) publishes nothing.
     public var lock: BasinLock?
+    /// Told of each damaged ref whenever snapshots are listed (the CLI prints a warning).
+    public var onDamagedRef: (@Sendable (DamagedRef) -> Void)?
 
     public init(basin: Basin) {
         self.basin = basin
     }
 
-    /// Every snapshot, oldest first.
+    /// Every snapshot, oldest first; damaged refs are handed to ``onDamagedRef`` (see ``listing()``).
     public func list() async throws(BasinError) -> [Snapshot] {
+        try await listing().snapshots
+    }
+
+    /// Every snapshot, oldest first, and the refs that could not be read.
+    ///
+    /// A damaged ref does not hide the others. Its snapshot is still listed when the snapshot
+    /// grain its name points to is whole (the ref is a copy of that grain's record); a ref
+    /// whose grain cannot be read either is left out. Each damaged ref is also handed to
+    /// ``onDamagedRef``.
+    /// - Throws: the backend's errors other than damage (a listing or read that failed).
+    public func listing() async throws(BasinError) -> SnapshotListing {
         let names = try await basin.listObjects(prefix: Self.folder).map(\.name)
         let basin = basin
-        let loaded: [Snapshot]
+        var listing = SnapshotListing()
         do {
-            loaded = try await withThrowingTaskGroup(of: Snapshot?.self) { group in
-                var results: [Snapshot] = []
+            try await withThrowingTaskGroup(of: Loaded.self) { group in
                 var pending = names[...]
                 // At most 16 reads in flight: an S3 basin may hold thousands of snapshots.
                 for _ in 0..<16 {
                     guard let name = pending.popFirst() else { break }
                     group.addTask { try await Self.loadIfPresent(name, basin: basin) }
                 }
-                while let snapshot = try await group.next() {
-                    if let snapshot { results.append(snapshot) }
+                while let loaded = try await group.next() {
+                    switch loaded {
+                    case .snapshot(let snapshot): listing.snapshots.append(snapshot)
+                    case .damaged(let damaged):
+                        listing.damaged.append(damaged)
+                        if let snapshot = damaged.recovered { listing.snapshots.append(snapshot) }
+                    case .gone: break
+                    }
                     if let name = pending.popFirst() { group.addTask { try await Self.loadIfPresent(name, basin: basin) } }
                 }
-                return results
             }
         } catch let error as BasinError {
             throw error
         } catch {
             throw BasinError(.internalError, "listing snapshots failed", underlying: error)
         }
-        return loaded.sorted { ($0.record.date, $0.id) < ($1.record.date, $1.id) }
+        listing.snapshots.sort { ($0.record.date, $0.id) < ($1.record.date, $1.id) }
+        listing.damaged.sort { $0.name < $1.name }
+        for damaged in listing.damaged { onDamagedRef?(damaged) }
+        return listing
+    }
+
+    enum Loaded: Sendable {
+        case snapshot(Snapshot)
+        case damaged(DamagedRef)
+        /// Removed between the listing and the read.
+        case gone
     }
 
     /// A snapshot a concurrent `forget` removed between the listing and the read is no
     /// longer there to list: skipping it is what listing after the forget would show.
-    static func loadIfPresent(_ name: String, basin: Basin) async throws(BasinError) -> Snapshot? {
+    static func loadIfPresent(_ name: String, basin: Basin) async throws(BasinError) -> Loaded {
         do {
-            return try await load(name, basin: basin)
+            return .snapshot(try await load(name, basin: basin))
         } catch where error.code == .notFound {
-            return nil
+            return .gone
+        } catch where error.code == .corrupted {
+            return .damaged(DamagedRef(name: name, error: error, recovered: await recover(name, basin: basin)))
         }
+    }
+
+    /// The snapshot the ref `name` (`snapshots/<id>`) stands for, from its snapshot grain;
+    /// nil when that grain cannot be read.
+    public func recover(ref name: String) async -> Snapshot? {
+        await Self.recover(name, basin: basin)
+    }
+
+    /// The snapshot of a damaged ref, from the snapshot grain its name points to, or nil when
+    /// that grain cannot be read either. The grain's key is checked as it is read, so what it
+    /// holds is the record the ref was written from.
+    static func recover(_ name: String, basin: Basin) async -> Snapshot? {
+        guard let id = Key(hex: String(name.dropFirst(folder.count))),
+              let grain = try? await basin.grain(id), grain.kind == .snapshot,
+              let record = try? SnapshotRecord.decode(grain.plain) else { return nil }
+        return Snapshot(id: id, record: record)
     }
 
     static func load(_ name: String, basin: Basin) async throws(BasinError) -> Snapshot {
@@ -116,7 +184,12 @@ public struct SnapshotRepository: Sendable {
     }
 
     public func loadTree(_ key: Key) async throws(BasinError) -> Tree {
-        let grain = try await basin.grain(key)
+        let grain: (kind: GrainKind, plain: [UInt8])
+        do {
+            grain = try await basin.grain(key)
+        } catch {
+            throw error.reached(as: "tree")
+        }
         guard grain.kind == .tree else { throw BasinError(.corrupted, "grain \(key) is a \(grain.kind), not a tree") }
         do {
             return try Tree.decode(grain.plain)
@@ -145,5 +218,15 @@ public struct SnapshotRepository: Sendable {
             current = next
         }
         return current
+    }
+}
+
+extension BasinError {
+    /// A key a snapshot reaches that the basin does not hold is damage (exit 13), not an
+    /// absent key (exit 1, which means "no such snapshot or path" to scripts).
+    /// - Parameter what: what the key is (`tree`, `content`), for the message.
+    package func reached(as what: String) -> BasinError {
+        guard code == .notFound else { return self }
+        return BasinError(.corrupted, "\(what) missing: \(message)", underlying: self)
     }
 }

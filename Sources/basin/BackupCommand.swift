@@ -27,8 +27,12 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .customLong("exclude-file"), help: "Read exclude patterns from a file, one a line.")
     var excludeFiles: [String] = []
 
-    @Flag(name: [.short, .customLong("one-file-system")], help: "Do not cross file system boundaries.")
+    @Flag(name: [.customShort("x"), .customLong("one-file-system")], help: "Do not cross file system boundaries.")
     var oneFileSystem = false
+
+    /// `-o`, the spelling of earlier versions.
+    @Flag(name: .customShort("o"), help: .hidden)
+    var oneFileSystemOld = false
 
     @Option(name: .customLong("parent"), help: "Compare with this snapshot instead of the latest of the same host and paths.")
     var parent: String?
@@ -36,8 +40,12 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Read every file, ignoring the parent snapshot.")
     var force = false
 
-    @Flag(name: [.short, .customLong("dry-run")], help: "Read and hash, but store nothing.")
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Read and hash, but store nothing.")
     var dryRun = false
+
+    /// `-d`, the spelling of earlier versions.
+    @Flag(name: .customShort("d"), help: .hidden)
+    var dryRunOld = false
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -55,16 +63,16 @@ struct BackupCommand: AsyncParsableCommand {
                 }
                 options.excludes += ExcludeMatcher.patterns(fromFile: text)
             }
-            options.oneFileSystem = oneFileSystem
+            options.oneFileSystem = oneFileSystem || oneFileSystemOld
             options.parent = force ? .none : parent.map { .snapshot($0) } ?? .automatic
-            options.dryRun = dryRun
+            options.dryRun = dryRun || dryRunOld
             options.programVersion = "basin \(BasinCoreVersion.string)"
             // Test hook: tests run as root, who can read any file.
             if let unreadable = ProcessInfo.processInfo.environment["BASIN_TEST_UNREADABLE"] {
                 options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
             }
-            try await repository.withLockedBasin(operation: "backup") { basin, lock in
-                var snapshots = SnapshotRepository(basin: basin)
+            try await repository.withLockedBasin(operation: "backup", interruptible: true) { basin, lock in
+                var snapshots = SnapshotRepository.reporting(basin)
                 snapshots.lock = lock
                 try await run(options: options, repository: snapshots)
             }

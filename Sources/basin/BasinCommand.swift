@@ -23,7 +23,7 @@ struct BasinCommand: AsyncParsableCommand {
 
     static func main() async {
         tuneAllocator()
-        await main(nil)
+        await main(LeadingOptions.rearranged(Array(CommandLine.arguments.dropFirst())))
     }
 
     /// glibc hands buffers of 128 KiB and more straight back to the kernel, so every chunk-sized

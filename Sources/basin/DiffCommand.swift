@@ -46,7 +46,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let all = try await snapshots.list()
             let before = try await snapshots.resolve(first, among: all)
             let after = try await snapshots.resolve(second, among: all)
@@ -59,7 +59,7 @@ struct DiffCommand: AsyncParsableCommand {
                     print(try Format.json(ChangeJSON(path: change.displayPath, modifier: change.kind.rawValue,
                                                      sizeBefore: change.before?.size, sizeAfter: change.after?.size)))
                 } else {
-                    print(change.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + change.displayPath)
+                    print(change.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + change.displayLine)
                 }
             }
             if json {

@@ -24,10 +24,10 @@ struct DumpCommand: AsyncParsableCommand {
     var path: String
 
     func run() async throws {
-        let components = RestoreEngine.components(of: RestoreCommand.bytes(CommandLineBytes.path(for: path)))
         try await BasinCommand.reportingErrors {
+            let components = try snapshotPath(commandLineBytes(path))
             try await repository.withLockedBasin(operation: "dump") { basin, _ in
-                let snapshots = SnapshotRepository(basin: basin)
+                let snapshots = SnapshotRepository.reporting(basin)
                 let chosen = try await snapshots.resolve(snapshot)
                 let dump = Dump(repository: snapshots)
                 if isatty(STDOUT_FILENO) == 1, try await dump.isArchive(chosen, path: components) {

@@ -45,7 +45,7 @@ struct FindCommand: AsyncParsableCommand {
         try await BasinCommand.reportingErrors {
             var compiled: [NamePattern] = []
             for pattern in patterns { compiled.append(try NamePattern(pattern, ignoringCase: ignoreCase)) }
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let all = try await snapshots.list()
             var chosen: [Snapshot] = []
             if snapshotIDs.isEmpty {
@@ -72,7 +72,7 @@ struct FindCommand: AsyncParsableCommand {
                 if printedAny { print("") }
                 printedAny = true
                 print("Found matching entries in snapshot \(snapshot.shortID) from \(Format.localTime(snapshot.record.date))")
-                for node in nodes { print(long ? NodeJSON.longLine(node) : node.displayPath) }
+                for node in nodes { print(long ? NodeJSON.longLine(node) : node.displayLine) }
             }
             if json { print(try Format.json(results, pretty: true)) }
         }

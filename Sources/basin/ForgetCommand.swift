@@ -104,7 +104,7 @@ struct ForgetCommand: AsyncParsableCommand {
     func run() async throws {
         try await BasinCommand.reportingErrors {
             let basin = try await repository.withLockedBasin(operation: "forget") { basin, _ in
-                try await forget(SnapshotRepository(basin: basin))
+                try await forget(SnapshotRepository.reporting(basin))
                 return basin
             }
             guard prune else { return }
@@ -114,15 +114,17 @@ struct ForgetCommand: AsyncParsableCommand {
             }
             var options = try pruneOptions.pruneOptions(dryRun: false)
             options.lockPolicy = try repository.lockPolicy
-            let report = try await Pruner(repository: SnapshotRepository(basin: basin), options: options).run()
+            let report = try await Pruner(repository: SnapshotRepository.reporting(basin), options: options).run()
             try PruneCommand.show(report, options: options, json: json)
         }
     }
 
     private func forget(_ snapshots: SnapshotRepository) async throws {
-        let all = try await snapshots.list()
+        let listing = try await snapshots.listing()
+        let all = listing.snapshots
         var groups: [GroupJSON] = []
         var doomed: [Snapshot] = []
+        var doomedRefs: [DamagedRef] = []
         if ids.isEmpty {
             let policy = try self.policy
             let grouping = try SnapshotGrouping(parsing: groupBy)
@@ -142,6 +144,10 @@ struct ForgetCommand: AsyncParsableCommand {
             }
         } else {
             for id in ids {
+                if let damaged = Self.unlistedRef(id, in: listing) {
+                    if !doomedRefs.contains(where: { $0.name == damaged.name }) { doomedRefs.append(damaged) }
+                    continue
+                }
                 let snapshot = try await filters.resolve(id, in: snapshots, among: all)
                 if !doomed.contains(snapshot) { doomed.append(snapshot) }
             }
@@ -150,6 +156,12 @@ struct ForgetCommand: AsyncParsableCommand {
         }
         if !dryRun {
             for snapshot in doomed { try await snapshots.forget(snapshot) }
+            for damaged in doomedRefs { try await snapshots.basin.deleteObject(damaged.name) }
+        }
+        for damaged in doomedRefs {
+            // stdout holds only the JSON array with --json.
+            let line = "\(dryRun ? "would remove" : "removed") the damaged snapshot ref \(damaged.name)"
+            if json { StandardStreams.printError("basin: " + line) } else { print(line) }
         }
         if json {
             print(try Format.json(groups, pretty: true))
@@ -158,12 +170,21 @@ struct ForgetCommand: AsyncParsableCommand {
         let verb = dryRun ? "would remove" : "removed"
         for snapshot in doomed where !ids.isEmpty { print("\(verb) snapshot \(snapshot.shortID)") }
         if doomed.isEmpty {
-            print("no snapshots to remove")
+            if doomedRefs.isEmpty { print("no snapshots to remove") }
         } else if dryRun {
             print("dry run: \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") would be removed; nothing was changed")
         } else {
             print("removed \(doomed.count) snapshot\(doomed.count == 1 ? "" : "s") (refs only): their data stays in the basin until prune")
         }
+    }
+
+    /// The damaged ref `id` names when it names no listed snapshot and exactly one ref whose
+    /// snapshot could not be recovered: such a ref is not listed, but forgetting it is the way out.
+    static func unlistedRef(_ id: String, in listing: SnapshotListing) -> DamagedRef? {
+        let prefix = id.lowercased()
+        guard id != "latest", !listing.snapshots.contains(where: { $0.id.hex.hasPrefix(prefix) }) else { return nil }
+        let matches = listing.unrecoverable.filter { $0.idText.hasPrefix(prefix) }
+        return matches.count == 1 ? matches.first : nil
     }
 
     private func printGroup(_ key: SnapshotGrouping.Key, _ decision: ForgetDecision) {

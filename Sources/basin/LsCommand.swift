@@ -32,7 +32,7 @@ struct LsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let chosen = try await filters.resolve(snapshot, in: snapshots, among: try await snapshots.list())
             let components = try path.map { try SnapshotPath.parse(commandLineBytes($0)) } ?? []
             if json {
@@ -43,7 +43,7 @@ struct LsCommand: AsyncParsableCommand {
             }
             let lister = TreeLister(source: snapshots)
             try await lister.list(chosen, path: components, recursive: recursive || path == nil) { node throws(BasinError) in
-                print(json ? try Format.json(NodeJSON(node)) : long ? NodeJSON.longLine(node) : node.displayPath)
+                print(json ? try Format.json(NodeJSON(node)) : long ? NodeJSON.longLine(node) : node.displayLine)
             }
         }
     }
@@ -52,4 +52,10 @@ struct LsCommand: AsyncParsableCommand {
 /// The raw bytes of a command-line argument (file names need not be UTF-8).
 func commandLineBytes(_ argument: String) -> [UInt8] {
     CommandLineBytes.path(for: argument).dropLast().map { UInt8(bitPattern: $0) }
+}
+
+/// A path in a snapshot as `dump` and `restore SNAPSHOT:PATH` take it: `\xNN` escapes as
+/// listings print them, and relative to the root when it does not start with `/`.
+func snapshotPath(_ bytes: [UInt8]) throws(BasinError) -> [[UInt8]] {
+    try SnapshotPath.parse(bytes.first == UInt8(ascii: "/") ? bytes : [UInt8(ascii: "/")] + bytes)
 }

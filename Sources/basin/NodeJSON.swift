@@ -50,9 +50,9 @@ struct NodeJSON: Encodable {
         let entry = node.entry
         let user = entry.userName.isEmpty ? String(entry.uid) : entry.userName
         let group = entry.groupName.isEmpty ? String(entry.gid) : entry.groupName
-        let target = entry.type == .symlink ? " -> " + Tree.display(entry.linkTarget) : ""
+        let target = entry.type == .symlink ? " -> " + Tree.display(entry.linkTarget, escapingControls: true) : ""
         return "\(entry.permissions) \(pad(user, 8)) \(pad(group, 8)) \(pad(String(entry.size), 10)) "
-            + "\(Format.localTime(entry.modificationTime)) \(node.displayPath)\(target)"
+            + "\(Format.localTime(entry.modificationTime)) \(node.displayLine)\(target)"
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

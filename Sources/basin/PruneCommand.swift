@@ -32,7 +32,7 @@ struct PruneCommand: AsyncParsableCommand {
         options.lockPolicy = try repository.lockPolicy
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
-            let report = try await Pruner(repository: SnapshotRepository(basin: basin), options: options).run()
+            let report = try await Pruner(repository: SnapshotRepository.reporting(basin), options: options).run()
             try Self.show(report, options: options, json: json)
         }
     }

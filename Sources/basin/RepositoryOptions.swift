@@ -69,7 +69,11 @@ struct RepositoryOptions: ParsableArguments {
         // An unencrypted basin needs no password: try without one before prompting.
         let password = given ? try self.password() : nil
         do {
-            return (try await Basin.open(backend: backend, password: password, resolve: Backends.resolver), password)
+            let basin = try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            if given, basin.config.payloadAlgorithm == PayloadAlgorithm.none {
+                StandardStreams.printError("basin: warning: the basin at \(backend.location) is not encrypted; the password given is not used")
+            }
+            return (basin, password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
             return (try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver), prompted)
@@ -81,12 +85,22 @@ struct RepositoryOptions: ParsableArguments {
     /// - Parameters:
     ///   - exclusive: an exclusive lock (only prune's delete phase and index repairs need one).
     ///   - operation: named in the lock, for other processes' messages.
+    ///   - interruptible: SIGINT and SIGTERM release the lock and exit 130/143 (``Interruption``).
     /// - Throws: `.locked` (exit 11) when another process holds a conflicting lock.
-    func withLockedBasin<T>(exclusive: Bool = false, operation: String,
+    func withLockedBasin<T>(exclusive: Bool = false, operation: String, interruptible: Bool = false,
                             _ body: (Basin, BasinLock) async throws -> T) async throws -> T {
         let policy = try lockPolicy
         let basin = try await openBasin()
-        let lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
+        // Only now: a signal at the password prompt must keep its default (the terminal's echo).
+        if interruptible { Interruption.install(operation: operation) }
+        let lock: BasinLock
+        do {
+            lock = try await basin.lock(exclusive: exclusive, operation: operation, policy: policy)
+        } catch {
+            if interruptible { Interruption.notAcquired() }
+            throw error
+        }
+        if interruptible { await Interruption.hold(lock, operation: operation) }
         do {
             let result = try await body(basin, lock)
             await lock.release()

@@ -53,16 +53,16 @@ struct RestoreCommand: AsyncParsableCommand {
         let argument = Self.bytes(CommandLineBytes.path(for: snapshot))
         let colon = argument.firstIndex(of: UInt8(ascii: ":"))
         let name = String(decoding: argument[..<(colon ?? argument.endIndex)], as: UTF8.self)
-        let subpath = colon.map { RestoreEngine.components(of: Array(argument[($0 + 1)...])) } ?? []
         let targetPath = Self.bytes(CommandLineBytes.path(for: target))
         try await BasinCommand.reportingErrors {
+            let subpath = try colon.map { colon throws(BasinError) in try snapshotPath(Array(argument[(colon + 1)...])) } ?? []
             var options = RestoreOptions()
             options.includes = try includes.map { pattern throws(BasinError) in try PathPattern(pattern) }
             options.excludes = try excludes.map { pattern throws(BasinError) in try PathPattern(pattern) }
             options.verify = verify
             options.overwrite = overwrite
             try await repository.withLockedBasin(operation: "restore") { basin, _ in
-                let snapshots = SnapshotRepository(basin: basin)
+                let snapshots = SnapshotRepository.reporting(basin)
                 let chosen = try await snapshots.resolve(name)
                 let line = ProgressLine.onTerminal()
                 let report = try await RestoreEngine(repository: snapshots, options: options)

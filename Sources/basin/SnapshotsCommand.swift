@@ -21,7 +21,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
-            let snapshots = SnapshotRepository(basin: try await repository.openBasin())
+            let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let all = try await snapshots.list()
             var chosen: [Snapshot] = []
             if ids.isEmpty {

@@ -82,6 +82,9 @@ struct InitCommand: AsyncParsableCommand {
             let backend = try await Backends.open(location, create: true)
             let basin = try await Basin.create(backend: backend, password: password, options: options, resolve: Backends.resolver)
             print("created basin \(basin.config.id.prefix(16)) at \(location)")
+            if options.encryption == .none {
+                StandardStreams.printError("basin: warning: the basin is not encrypted: whoever can read its files can read everything stored in it, and keys are plain BLAKE3 hashes of the content")
+            }
         }
     }
 }

@@ -26,6 +26,16 @@ struct UnlockCommand: AsyncParsableCommand {
                 print("removed \(info.name)" + (info.record.map { ": \($0.describe(now: now))" } ?? " (unreadable)"))
             }
             print(removed.isEmpty ? "no \(removeAll ? "" : "stale ")locks to remove" : "removed \(removed.count) lock\(removed.count == 1 ? "" : "s")")
+            guard !removeAll else { return }
+            // Say why each lock left is kept, as a command it blocks does.
+            let host = LockHolder.current.hostname, policy = LockPolicy()
+            for info in try await basin.locks() {
+                guard let record = info.record else {
+                    print("kept \(info.name): it cannot be read; if no other process uses the basin, basin unlock --remove-all removes it")
+                    continue
+                }
+                print("kept \(info.name): \(record.describe(now: now)); \(record.remedy(staleAfter: policy.staleAfter, localHost: host))")
+            }
         }
     }
 }

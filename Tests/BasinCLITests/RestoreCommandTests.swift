@@ -122,4 +122,26 @@ struct RestoreCommandTests {
         #expect(tar.status == 0, "\(tar.errors)")
         try expectEqual(out + "/source")
     }
+
+    @Test("a sparse file is restored with its holes: same bytes, fewer blocks allocated; --verify passes")
+    func sparse() async throws {
+        try TestFileSystem.makeDirectory(Array(source.utf8))
+        let data = SplitMix64.bytes(100_000, seed: 8)
+        let path = source + "/sparse"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(data)))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 8 << 20)
+        try handle.write(contentsOf: Data(data))
+        try handle.truncate(atOffset: 32 << 20)  // ends in a hole
+        try handle.close()
+        _ = try await SnapshotFixture.makeLocalBasin(at: repository, backingUp: source)
+        let target = scratch.path("out")
+        let result = try basin.run(["restore", "latest:" + source, "--target", target, "--verify"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.contents(atPath: target + "/sparse") == FileManager.default.contents(atPath: path))
+        var info = stat()
+        #expect(stat(target + "/sparse", &info) == 0)
+        #expect(info.st_size == 32 << 20)
+        #expect(Int(info.st_blocks) * 512 < 1 << 20, "\(info.st_blocks) blocks allocated for 2 × 100 kB of data")
+    }
 }

@@ -124,9 +124,16 @@ struct PrunerTests {
         // The listing names it; the read finds it deleted, as after a forget in between.
         faulty.inject(.init(.fail(.notFound, "forgotten meanwhile"), on: [.read, .readRange, .stat], prefix: "snapshots/\(gone.id.hex)"))
         #expect(try await reopened.list().map(\.id) == [kept.id])
-        // Other errors still fail the listing.
+        // A damaged ref is named, and its snapshot read from its snapshot grain.
         faulty.removeAllFaults()
         faulty.inject(.init(.fail(.corrupted, "bad"), on: [.read, .readRange], prefix: "snapshots/\(gone.id.hex)"))
+        let listing = try await reopened.listing()
+        let listed: Set<Key> = Set(listing.snapshots.map(\.id))
+        #expect(listed == [gone.id, kept.id])
+        #expect(listing.damaged.map(\.name) == ["snapshots/\(gone.id.hex)"] && listing.unrecoverable.isEmpty)
+        // Other errors still fail the listing.
+        faulty.removeAllFaults()
+        faulty.inject(.init(.fail(.unavailable, "server down"), on: [.read, .readRange], prefix: "snapshots/\(gone.id.hex)"))
         await #expect(throws: BasinError.self) { try await reopened.list() }
     }
 

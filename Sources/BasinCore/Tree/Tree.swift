@@ -143,14 +143,21 @@ public struct Tree: Equatable, Sendable {
     }
 
     /// Bytes as text: UTF-8 where valid, `\xNN` for bytes that are not, so any name can be shown.
-    public static func display(_ bytes: [UInt8]) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
+    public static func display(_ bytes: [UInt8]) -> String { display(bytes, escapingControls: false) }
+
+    /// Bytes as text, as ``display(_:)``.
+    /// - Parameter escapingControls: also `\xNN` for control bytes (newline, escape, DEL…),
+    ///   for text output where a name must stay on its line and cannot steer the terminal.
+    public static func display(_ bytes: [UInt8], escapingControls: Bool) -> String {
+        func isControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7f }
+        if !escapingControls || !bytes.contains(where: isControl), let text = String(validating: bytes, as: UTF8.self) { return text }
         var out = ""
         var index = 0
         while index < bytes.count {
             // Take the longest valid UTF-8 sequence starting here, else escape one byte.
             var taken = false
             for length in stride(from: min(4, bytes.count - index), through: 1, by: -1) {
+                if escapingControls && bytes[index..<(index + length)].contains(where: isControl) { continue }
                 if let piece = String(validating: bytes[index..<(index + length)], as: UTF8.self) {
                     out += piece
                     index += length

@@ -55,9 +55,9 @@ public struct Dump: Sendable {
         do throws(BasinError) {
             try await body()
         } catch where !error.message.contains(key.hex) {
-            throw BasinError(error.code, "\(Tree.display(path)): content \(key): \(error.message)", underlying: error)
+            throw BasinError(error.reached(as: "content").code, "\(Tree.display(path)): content \(key): \(error.message)", underlying: error)
         } catch {
-            throw BasinError(error.code, "\(Tree.display(path)): \(error.message)", underlying: error)
+            throw BasinError(error.reached(as: "content").code, "\(Tree.display(path)): \(error.message)", underlying: error)
         }
     }
 

@@ -36,4 +36,6 @@ public struct TreeChange: Sendable, Equatable {
 
     /// The absolute path as text, with a trailing `/` for a directory, as restic prints it.
     public var displayPath: String { SnapshotPath.display(path) + (isDirectory ? "/" : "") }
+    /// The path for a line of text output, control bytes escaped (see ``SnapshotNode/displayLine``).
+    public var displayLine: String { Tree.display(SnapshotPath.join(path), escapingControls: true) + (isDirectory ? "/" : "") }
 }

@@ -49,10 +49,19 @@ public struct Pruner: Sendable {
         return report
     }
 
-    /// Every key the snapshots reach now.
-    /// - Throws: `.corrupted` when a tree or clast cannot be read, so what lies below it is unknown.
+    /// Every key the snapshots reach now. A damaged ref counts through its snapshot grain.
+    /// - Throws: `.corrupted` when a tree or clast cannot be read, or a damaged ref's snapshot
+    ///   grain cannot either, so what lies below it is unknown.
     func mark() async throws(BasinError) -> (snapshots: Int, live: Set<Key>, warnings: [String]) {
-        let snapshots = try await repository.list()
+        let listing = try await repository.listing()
+        if let damaged = listing.unrecoverable.first {
+            throw BasinError(.corrupted, """
+                prune changed nothing: snapshot ref \(damaged.name) is damaged and its snapshot grain cannot be read, \
+                so what that snapshot reaches is unknown; remove the ref (basin forget \(damaged.idText.prefix(8)), \
+                or basin repair snapshots) and prune again
+                """, underlying: damaged.error)
+        }
+        let snapshots = listing.snapshots
         // A backup may have committed since the index was loaded: every stratum a listed
         // snapshot reaches was durable before its ref, so reloading now finds them all.
         try await basin.reloadIndex()

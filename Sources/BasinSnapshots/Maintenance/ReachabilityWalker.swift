@@ -89,7 +89,12 @@ public struct ReachabilityWalker: Sendable {
             }
         case .clast:
             do throws(BasinError) {
-                let grain = try await repository.basin.grain(item.key)
+                let grain: (kind: GrainKind, plain: [UInt8])
+                do {
+                    grain = try await repository.basin.grain(item.key)
+                } catch {
+                    throw error.reached(as: "clast")
+                }
                 guard grain.kind == .clast else { throw BasinError(.corrupted, "grain \(item.key) is a \(grain.kind), not a clast") }
                 do {
                     return .clast(item, .success(try Clast.decode(grain.plain)))

@@ -181,7 +181,7 @@ enum SystemCalls {
 
     /// Writes all of `bytes` at `offset` (the file's own offset unchanged), looping on partial
     /// writes and EINTR: pieces of one file may be written from several tasks at once.
-    static func writeAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int64) -> Errno? {
+    static func writeAll(_ fd: CInt, _ bytes: ArraySlice<UInt8>, at offset: Int64) -> Errno? {
         bytes.withUnsafeBytes { buffer -> Errno? in
             // SAFETY: `done` only grows and stays ≤ buffer.count, so every pointer and count
             // passed to pwrite() lies inside the buffer.
@@ -196,6 +196,36 @@ enum SystemCalls {
             }
             return nil
         }
+    }
+
+    /// Writes `bytes` at file offset `offset`, skipping every whole block of zeros
+    /// (`blockSize` bytes aligned in the file) so that it stays a hole in a new file. A hole at
+    /// the end needs ``truncate(_:size:)`` to exist. Safe from several tasks at once.
+    static func writeSparse(_ fd: CInt, _ bytes: [UInt8], at offset: Int64, blockSize: Int) -> Errno? {
+        var start = 0
+        while start < bytes.count {
+            // Runs of whole zero blocks and of anything else, ending at block boundaries.
+            var end = start
+            var isHole = false
+            while end < bytes.count {
+                let boundary = Int((offset + Int64(end)) % Int64(blockSize))
+                let blockEnd = min(bytes.count, end + blockSize - boundary)
+                let zeroBlock = boundary == 0 && blockEnd - end == blockSize && bytes[end..<blockEnd].allSatisfy { $0 == 0 }
+                if end > start && zeroBlock != isHole { break }
+                isHole = zeroBlock
+                end = blockEnd
+            }
+            if !isHole, let error = writeAll(fd, bytes[start..<end], at: offset + Int64(start)) {
+                return error
+            }
+            start = end
+        }
+        return nil
+    }
+
+    /// Sets a file's size (a restored file ending in a hole gets its length so).
+    static func truncate(_ fd: CInt, size: Int64) -> Errno? {
+        retrying { ftruncate(fd, off_t(size)) }
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.

@@ -154,7 +154,7 @@ final class FileContent: Sendable {
     func write(_ piece: [UInt8], at offset: Int64, tracker: RestoreProgressTracker) {
         state.withLock { state in
             guard state.failure == nil else { return }
-            if let error = SystemCalls.writeAll(job.fd, piece, at: offset) {
+            if let error = SystemCalls.writeSparse(job.fd, piece, at: offset, blockSize: FileRestorer.holeBlockSize) {
                 state.failure = BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
                 return
             }
@@ -169,14 +169,14 @@ final class FileContent: Sendable {
             state.hashedUpTo += Int64(piece.count)
             while let length = state.waiting.removeValue(forKey: state.hashedUpTo) {
                 switch SystemCalls.read(job.fd, count: length, offset: state.hashedUpTo) {
-                case let .success(bytes) where bytes.count == length:
+                case var .success(bytes):
+                    // Zero blocks are left as holes; past the end of the file so far they read
+                    // as nothing until the file gets its size.
+                    if bytes.count < length { bytes += [UInt8](repeating: 0, count: length - bytes.count) }
                     state.hasher!.update(bytes)
                     state.hashedUpTo += Int64(length)
                 case let .failure(error):
                     state.failure = BasinError(.unavailable, "cannot read back \(job.display) to check it: \(error)")
-                    return
-                case .success:
-                    state.failure = BasinError(.unavailable, "\(job.display) is shorter than what was written to it")
                     return
                 }
             }

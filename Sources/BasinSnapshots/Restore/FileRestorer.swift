@@ -32,6 +32,8 @@ struct FileRestorer: Sendable {
 
     /// How much of a file verification reads at a time.
     static let verifyBlockSize = 1 << 20
+    /// Whole blocks of zeros this size (aligned) are left as holes, as `tar -S` does.
+    static let holeBlockSize = 4096
 
     /// Restores one file key by key (``Basin/get(_:into:)``); ``BatchRestorer`` restores most
     /// files, this one those the index does not place.
@@ -40,7 +42,7 @@ struct FileRestorer: Sendable {
         var written: Int64 = 0
         do throws(BasinError) {
             try await basin.get(job.key) { (piece: [UInt8]) throws(BasinError) in
-                if let error = SystemCalls.writeAll(job.fd, piece) {
+                if let error = SystemCalls.writeSparse(job.fd, piece, at: written, blockSize: Self.holeBlockSize) {
                     throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
                 }
                 written += Int64(piece.count)
@@ -59,12 +61,15 @@ struct FileRestorer: Sendable {
         _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
         tracker.finishedFile()
         let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
-        return .failed(.init(path: job.display, message: message, code: error.code), warnings: [])
+        return .failed(.init(path: job.display, message: message, code: error.reached(as: "content").code), warnings: [])
     }
 
-    /// Ends a file whose content is written: checks its size, verifies it when asked, applies
-    /// its metadata and closes it.
+    /// Ends a file whose content is written: sets its size (a file ending in a hole needs it),
+    /// checks it, verifies it when asked, applies its metadata and closes it.
     func complete(_ job: Job, written: Int64) -> Outcome {
+        if let error = SystemCalls.truncate(job.fd, size: written) {
+            return failed(job, BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot set the size of \(job.display): \(error)"))
+        }
         defer { SystemCalls.close(job.fd) }
         var warnings: [String] = []
         if written != Int64(job.entry.size) {

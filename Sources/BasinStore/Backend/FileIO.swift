@@ -12,10 +12,12 @@ enum FileIO {
     /// What a directory entry is, as far as `readdir` can tell without a `stat`.
     enum EntryType { case directory, file, unknown, other }
 
-    /// Opens `path`, retrying on EINTR; new files get mode 0644.
+    /// Opens `path`, retrying on EINTR; new files get mode 0600: a basin's key files, config
+    /// and strata are for its owner alone (a readable key file invites an offline guess of the
+    /// password), as restic's are.
     static func openFile(_ path: String, _ flags: CInt) -> Result<CInt, Errno> {
         while true {
-            let fd = open(path, flags | O_CLOEXEC, 0o644)
+            let fd = open(path, flags | O_CLOEXEC, 0o600)
             if fd >= 0 { return .success(fd) }
             if errno != EINTR { return .failure(Errno(rawValue: errno)) }
         }
@@ -72,7 +74,8 @@ enum FileIO {
     static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
     /// Creates directory `base/components…` and any missing parent below `base`, fsyncing the
-    /// parent of each directory it creates so the new entry survives a crash.
+    /// parent of each directory it creates so the new entry survives a crash. New directories
+    /// get mode 0700, for the owner alone (see ``openFile(_:_:)``).
     ///
     /// - Returns: nil on success; `ENOTDIR` when a component exists and is not a directory.
     static func makeDirectories(_ base: String, _ components: some Collection<Substring>) -> Errno? {
@@ -80,7 +83,7 @@ enum FileIO {
         for component in components {
             let parent = path.isEmpty ? "/" : path
             path += "/" + component
-            if mkdir(path, 0o755) == 0 {
+            if mkdir(path, 0o700) == 0 {
                 if let error = syncDirectory(parent) { return error }
                 continue
             }

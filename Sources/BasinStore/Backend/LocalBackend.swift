@@ -206,6 +206,17 @@ public struct LocalBackend: LocalFileBackend {
         }
     }
 
+    /// Removes the temporary files of this process's writes still under way, for a process
+    /// about to exit on a signal: what it had not committed leaves nothing behind. Those
+    /// writes then fail, and so does every write started afterwards.
+    public static func removeTemporariesInFlight() {
+        LocalUpload.inFlight.withLock { registry in
+            registry.closed = true
+            for path in registry.paths { _ = FileIO.removeFile(path) }
+            registry.paths = []
+        }
+    }
+
     /// Removes temporary files left by writes that never finished (a crash, a killed process).
     ///
     /// Only files older than `age` are removed, so that uploads still running in this or

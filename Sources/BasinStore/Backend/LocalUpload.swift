@@ -24,6 +24,22 @@ final class LocalUpload: ObjectUpload {
     let directoryPath: String
     private let state: Mutex<State>
 
+    /// Temporary files of the uploads of this process not yet committed or discarded, so an
+    /// interrupted process can remove them before it exits (``LocalBackend/removeTemporariesInFlight()``);
+    /// once `closed`, no upload starts.
+    static let inFlight = Mutex<(paths: Set<String>, closed: Bool)>(([], false))
+
+    /// Creates and registers a temporary file, under the registry's lock so that closing it
+    /// misses none; ECANCELED once it is closed.
+    private static func createTemporary(_ path: String) -> Result<CInt, Errno> {
+        inFlight.withLock { registry in
+            guard !registry.closed else { return .failure(.canceled) }
+            let opened = FileIO.openFile(path, O_WRONLY | O_CREAT | O_EXCL)
+            if case .success = opened { registry.paths.insert(path) }
+            return opened
+        }
+    }
+
     /// Creates the temporary file, and the object's missing parent directories.
     ///
     /// - Throws: `.invalidArgument` when a parent of the object is a file; `.noSpace`,
@@ -37,14 +53,13 @@ final class LocalUpload: ObjectUpload {
         suffix = String(repeating: "0", count: 16 - suffix.count) + suffix
         temporaryPath = directoryPath + "/" + ObjectName.temporaryPrefix + suffix
 
-        let flags = O_WRONLY | O_CREAT | O_EXCL
-        var opened = FileIO.openFile(temporaryPath, flags)
+        var opened = Self.createTemporary(temporaryPath)
         if case .failure(.noSuchFileOrDirectory) = opened {
             if let error = FileIO.makeDirectories(backend.directory, segments.dropLast()) {
                 if error == .notDirectory { throw Self.parentIsAFile(name, path) }
                 throw FileIO.error(error, "create the directory of", object: name, path: directoryPath)
             }
-            opened = FileIO.openFile(temporaryPath, flags)
+            opened = Self.createTemporary(temporaryPath)
         }
         switch opened {
         case .success(let fd): state = Mutex(.open(fd: fd))
@@ -110,7 +125,9 @@ final class LocalUpload: ObjectUpload {
                 state = .failed
                 throw FileIO.error(error, "close", object: name, path: temporaryPath)
             }
-            if let error = FileIO.renameNoReplace(temporaryPath, path) {
+            let renamed = FileIO.renameNoReplace(temporaryPath, path)
+            Self.inFlight.withLock { _ = $0.paths.remove(temporaryPath) }
+            if let error = renamed {
                 _ = FileIO.removeFile(temporaryPath)
                 state = .failed
                 if error == .fileExists {
@@ -142,5 +159,6 @@ final class LocalUpload: ObjectUpload {
     private func discard(_ fd: CInt) {
         FileIO.closeFile(fd)
         _ = FileIO.removeFile(temporaryPath)
+        Self.inFlight.withLock { _ = $0.paths.remove(temporaryPath) }
     }
 }

@@ -123,7 +123,9 @@ public actor Basin {
                 case let .success(grain)?:
                     piece = grain
                 case let .failure(error)?:
-                    throw BasinError(error.code, "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
+                    // The clast names the chunk: a chunk the basin lacks is damage, not an absent key.
+                    throw BasinError(error.code == .notFound ? .corrupted : error.code,
+                                     "chunk \(chunk.key) of value \(key): \(error.message)", underlying: error)
                 case nil:
                     throw BasinError(.internalError, "chunk \(chunk.key) of value \(key) was not read")
                 }

@@ -49,10 +49,18 @@ final class StratumReader: Sendable {
     }
 
     /// Reads, opens and verifies one grain.
+    /// - Throws: `.corrupted` naming the stratum when it fails its checks or is missing: the
+    ///   index lists the grain in it, so a missing stratum is damage, not an absent key.
     func readGrain(lane: Lane, id: UInt64, offset: Int, length: Int, key: Key) async throws(BasinError) -> StratumParser.OpenedGrain {
         let name = StratumName.objectName(lane: lane, id: id)
-        let cipher = try await cipher(lane: lane, id: id)
-        let frame = try await backend(for: lane).read(name, range: offset..<(offset + length))
+        let frame: [UInt8]
+        let cipher: PayloadCipher
+        do {
+            cipher = try await self.cipher(lane: lane, id: id)
+            frame = try await backend(for: lane).read(name, range: offset..<(offset + length))
+        } catch where error.code == .notFound {
+            throw BasinError(.corrupted, "stratum \(name) is missing, though the index lists grain \(key) in it", underlying: error)
+        }
         return try decode(name) { () throws(CodecError) in
             try Self.open(frame: frame, offset: offset, stratumID: id, cipher: cipher, keyFunction: keyFunction, key: key)
         }

@@ -103,7 +103,7 @@ extension Basin {
             guard record.conflicts(withExclusive: exclusive),
                   !record.isStale(now: now, staleAfter: policy.staleAfter, localHost: host) else { continue }
             let how = record.exclusive ? "locked exclusively" : "in use (shared lock)"
-            throw BasinError(.locked, "the basin is \(how) by \(record.describe(now: now)) [\(info.name)]; if that process is gone, basin unlock removes stale locks")
+            throw BasinError(.locked, "the basin is \(how) by \(record.describe(now: now)) [\(info.name)]; \(record.remedy(staleAfter: policy.staleAfter, localHost: host))")
         }
     }
 

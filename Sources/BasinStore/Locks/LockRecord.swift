@@ -53,6 +53,17 @@ public struct LockRecord: Codable, Equatable, Sendable {
         return hostname == localHost && !LockHolder.processExists(pid)
     }
 
+    /// What can be done about this lock while it is not stale: the message of a command it
+    /// blocks and `basin unlock` say the same. A pid is checked only on its own host, so a
+    /// lock of another host stays until it goes stale or `--remove-all` removes it.
+    public func remedy(staleAfter: TimeInterval, localHost: String) -> String {
+        if hostname == localHost { return "if that process is gone, basin unlock removes stale locks" }
+        let staleAt = RFC3339.format(refreshedAt.addingTimeInterval(staleAfter))
+        return "whether a process on host \(hostname) is gone cannot be told from here: the lock goes stale at \(staleAt) "
+            + "(\(Int(staleAfter / 60)) minutes after its last refresh), when basin unlock removes it; if that process is gone now, "
+            + "basin unlock --remove-all removes it (only when no other process uses the basin)"
+    }
+
     /// "pid 1234 on host alpha (user u, backup) for 5m" as messages show it.
     public func describe(now: Date) -> String {
         let age = Int(max(0, now.timeIntervalSince(takenAt)))
