@@ -86,7 +86,13 @@ extension Basin {
                 cipher = try await reader.cipher(lane: range.lane, id: range.stratum)
             }
         } catch {
-            for grain in range.grains { await deliver(grain.key, .failure(error)) }
+            for grain in range.grains {
+                // The index lists the grain there: a missing stratum is damage, not an absent key.
+                let failure = error.code == .notFound
+                    ? BasinError(.corrupted, "stratum \(name) is missing, though the index lists grain \(grain.key) in it", underlying: error)
+                    : error
+                await deliver(grain.key, .failure(failure))
+            }
             return
         }
         for grain in range.grains {
