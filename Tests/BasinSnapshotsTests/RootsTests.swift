@@ -1,0 +1,115 @@
+import BasinCore
+import BasinSnapshots
+import BasinStore
+import BasinTestSupport
+import Foundation
+import Testing
+
+/// Roots (docs/FORMAT.md §13) through the library: prune keeps stored values and named keys,
+/// reclaims what `rm` released, and folds the root records, crash-safely.
+@Suite("Roots: prune keeps stored values and names; the fold survives crashes")
+struct RootsTests {
+    /// Values in a basin of `memory`: a blob and clasts, stored, named and released in three records.
+    static func setUp(_ memory: MemoryBackend) async throws -> (state: RootState, values: [Key: [UInt8]], released: Key) {
+        let repository = try await PrunerTests.memoryRepository(memory, encryption: .chacha20Poly1305)
+        let basin = repository.basin
+        var values: [Key: [UInt8]] = [:]
+        var keys: [Key] = []
+        try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
+            for (size, seed) in [(1000, 1), (300_000, 2), (200_000, 3), (150_000, 4)] {
+                let value = SplitMix64.bytes(size, seed: UInt64(seed))
+                let key = try await basin.put(value)
+                values[key] = value
+                keys.append(key)
+            }
+            return [.addKey(keys[0]), .addKey(keys[1]), .addKey(keys[3])]
+        }
+        let lock = try await basin.lock(exclusive: false, operation: "names")
+        try await basin.commitRoots([.setName("photos/a", keys[2]), .setName("photos/b", keys[0])], lock: lock)
+        try await basin.commitRoots([.removeKey(keys[3]), .removeName("photos/b")], lock: lock)
+        await lock.release()
+        values[keys[3]] = nil
+        return (RootState(keys: [keys[0], keys[1]], names: ["photos/a": keys[2]]), values, keys[3])
+    }
+
+    /// The basin holds `state` and every value of `values`, and `check --read-data` finds nothing.
+    static func expectKept(_ memory: MemoryBackend, _ state: RootState, _ values: [Key: [UInt8]], _ label: String) async throws {
+        let repository = try await PrunerTests.reopen(memory)
+        #expect(try await repository.basin.roots().state == state, "\(label)")
+        for (key, value) in values {
+            #expect(try await repository.basin.get(key) == value, "\(label): value \(key)")
+        }
+        let problems = try await Maintenance.problems(repository)
+        #expect(problems.isEmpty, "\(label): \(problems)")
+    }
+
+    @Test("prune keeps stored values and named keys (and their chunks), reclaims what rm released, and folds the records into one")
+    func pruneKeepsRoots() async throws {
+        let memory = MemoryBackend()
+        let (state, values, released) = try await Self.setUp(memory)
+        let repository = try await PrunerTests.reopen(memory)
+        let report = try await Pruner(repository: repository, options: Maintenance.pruneEverything()).run()
+        #expect(report.foldedRootRecords == 3)
+        #expect(report.deletion != nil)
+        try await Self.expectKept(memory, state, values, "after prune")
+        let after = try await PrunerTests.reopen(memory)
+        #expect(await !after.basin.has(released))
+        #expect(try await after.basin.roots().records.count == 1)
+        let again = try await Pruner(repository: after, options: Maintenance.pruneEverything()).run()
+        #expect(again.foldedRootRecords == 0 && again.deletion == nil)
+        try await Self.expectKept(memory, state, values, "after a second prune")
+    }
+
+    @Test("a prune killed before or after any write or delete keeps every root, and the next prune finishes the fold")
+    func crashAtEveryStep() async throws {
+        let memory = MemoryBackend()
+        let (state, values, _) = try await Self.setUp(memory)
+        let initial = memory.snapshot()
+        let counter = FaultInjectingBackend(wrapping: memory)
+        _ = try await Pruner(repository: try await PrunerTests.reopen(counter), options: Maintenance.pruneEverything()).run()
+        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
+        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        #expect(total > 8)
+        for point in 0..<total {
+            for takesEffect in [false, true] {
+                let label = "crash \(takesEffect ? "after" : "before") mutation \(point) of \(total)"
+                memory.restore(initial)
+                let faulty = FaultInjectingBackend(wrapping: memory)
+                let repository = try await PrunerTests.reopen(faulty)
+                if takesEffect {
+                    faulty.inject(.init(.failAfter(.unavailable, "killed"), on: mutations, skip: point, times: 1))
+                    faulty.inject(.init(.fail(.unavailable, "process gone"), on: mutations, skip: point + 1))
+                } else {
+                    faulty.inject(.init(.fail(.unavailable, "killed"), on: mutations, skip: point))
+                }
+                _ = try? await Pruner(repository: repository, options: Maintenance.pruneEverything(holder: Maintenance.deadHolder)).run()
+                faulty.removeAllFaults()
+                try await Self.expectKept(memory, state, values, label)
+                _ = try await Pruner(repository: try await PrunerTests.reopen(memory), options: Maintenance.pruneEverything()).run()
+                try await Self.expectKept(memory, state, values, "\(label), then a whole prune")
+                #expect(try await PrunerTests.reopen(memory).basin.roots().records.count == 1, "\(label)")
+            }
+        }
+    }
+
+    @Test("a record whose name and time disagree, or a stray object under roots/, stops prune before it changes anything")
+    func damagedRecords() async throws {
+        let memory = MemoryBackend()
+        _ = try await Self.setUp(memory)
+        let repository = try await PrunerTests.reopen(memory)
+        let record = try #require(try await repository.basin.roots().records.first)
+        let moved = "roots/" + String(repeating: "0", count: 16) + record.suffix(48)
+        try await memory.write(moved, bytes: try await memory.read(record))
+        let unlocked = { memory.snapshot().filter { !$0.key.hasPrefix("locks/") } }
+        let before = unlocked()
+        let error = await #expect(throws: BasinError.self) {
+            _ = try await Pruner(repository: repository, options: Maintenance.pruneEverything()).run()
+        }
+        #expect(error?.code == .corrupted)
+        #expect(unlocked() == before)
+        try await memory.delete(moved)
+        try await memory.write("roots/stray", bytes: [1, 2, 3])
+        let stray = await #expect(throws: BasinError.self) { _ = try await repository.basin.roots() }
+        #expect(stray?.code == .corrupted && stray?.message.contains("roots/stray") == true)
+    }
+}
