@@ -19,28 +19,28 @@ struct RootCommandTests {
     }
 
     /// Small chunks and strata, so a few hundred KiB make clasts and several strata.
-    func initBasin(_ extra: [String] = ["--no-encryption"], _ runner: CLIRunner? = nil) throws {
-        let result = try (runner ?? basin).run(["init", "--chunk-sizes", "4096,16384,65536", "--stratum-size", "100000"] + extra)
+    func initBasin(_ extra: [String] = ["--no-encryption"], _ runner: CLIRunner? = nil) async throws {
+        let result = try await (runner ?? basin).execute(["init", "--chunk-sizes", "4096,16384,65536", "--stratum-size", "100000"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
     /// Runs basin and expects it to succeed; returns its stdout's lines.
     @discardableResult
-    func succeed(_ arguments: [String], _ runner: CLIRunner? = nil) throws -> [String] {
-        let result = try (runner ?? basin).run(arguments)
+    func succeed(_ arguments: [String], _ runner: CLIRunner? = nil) async throws -> [String] {
+        let result = try await (runner ?? basin).execute(arguments)
         #expect(result.status == 0 && !result.signaled, "basin \(arguments.joined(separator: " ")): \(result.stderr)")
         return result.output.split(separator: "\n").map(String.init)
     }
 
     /// Runs basin and expects exit `status` with `message` on stderr.
-    func fail(_ arguments: [String], status: Int32, _ message: String) throws {
-        let result = try basin.run(arguments)
+    func fail(_ arguments: [String], status: Int32, _ message: String) async throws {
+        let result = try await basin.execute(arguments)
         #expect(result.status == status && result.stderr.contains(message),
                 "basin \(arguments.joined(separator: " ")): exit \(result.status), \(result.stderr)")
     }
 
-    func prune() throws {
-        try succeed(["prune", "--grace-period", "0"])
+    func prune() async throws {
+        try await succeed(["prune", "--grace-period", "0"])
     }
 
     func openBasin(password: String? = nil) async throws -> Basin {
@@ -57,65 +57,65 @@ struct RootCommandTests {
     }
 
     @Test("issue 11: a value put survives two prunes; rm then prune reclaims it; rm of what is not stored exits 1")
-    func putSurvivesPrune() throws {
-        try initBasin()
+    func putSurvivesPrune() async throws {
+        try await initBasin()
         let small = try scratch.file("small", seededBytes(100, seed: 1))
         let large = try scratch.file("large", seededBytes(600_000, seed: 2))
-        let smallKey = try #require(try succeed(["put", small]).first)
-        let largeKey = try #require(try succeed(["put", large]).first)
-        try prune()
-        try prune()
+        let smallKey = try #require(try await succeed(["put", small]).first)
+        let largeKey = try #require(try await succeed(["put", large]).first)
+        try await prune()
+        try await prune()
         for (key, seed, size) in [(smallKey, 1, 100), (largeKey, 2, 600_000)] {
-            let get = try basin.run(["get", key])
+            let get = try await basin.execute(["get", key])
             #expect(get.status == 0 && get.stdout == seededBytes(size, seed: UInt64(seed)), "\(get.stderr)")
         }
-        #expect(try succeed(["check", "--read-data"]).last?.contains("no problems") ?? false)
-        try succeed(["rm", largeKey])
-        try prune()
-        try fail(["get", largeKey], status: 1, "no grain with key \(largeKey)")
-        #expect(try basin.run(["get", smallKey]).stdout == seededBytes(100, seed: 1))
-        try fail(["rm", largeKey], status: 1, "\(largeKey) is not a stored value")
-        try fail(["rm", smallKey, largeKey], status: 1, "nothing was removed")
-        #expect(try basin.run(["get", smallKey]).status == 0)
-        try fail(["rm", "xyz"], status: 64, "not a key")
+        #expect(try await succeed(["check", "--read-data"]).last?.contains("no problems") ?? false)
+        try await succeed(["rm", largeKey])
+        try await prune()
+        try await fail(["get", largeKey], status: 1, "no grain with key \(largeKey)")
+        #expect(try await basin.execute(["get", smallKey]).stdout == seededBytes(100, seed: 1))
+        try await fail(["rm", largeKey], status: 1, "\(largeKey) is not a stored value")
+        try await fail(["rm", smallKey, largeKey], status: 1, "nothing was removed")
+        #expect(try await basin.execute(["get", smallKey]).status == 0)
+        try await fail(["rm", "xyz"], status: 64, "not a key")
     }
 
     @Test("put --name, get --name, names with prefix and --json, setting a name again, rm --name")
-    func namedKeys() throws {
-        try initBasin()
+    func namedKeys() async throws {
+        try await initBasin()
         let files = try (0..<3).map { try scratch.file("f\($0)", seededBytes(50_000 + $0, seed: UInt64(10 + $0))) }
-        let a = try #require(try succeed(["put", "--name", "photos/a", files[0]]).first)
-        let b = try #require(try succeed(["put", "--name", "photos/b", files[1]]).first)
-        let c = try #require(try succeed(["put", "--name", "docs/c", files[2]]).first)
-        #expect(try succeed(["names"]) == ["\(c)  docs/c", "\(a)  photos/a", "\(b)  photos/b"])
-        #expect(try succeed(["names", "photos/"]) == ["\(a)  photos/a", "\(b)  photos/b"])
-        #expect(try succeed(["names", "zzz"]).isEmpty)
-        let json = try basin.run(["names", "photos/b", "--json"])
+        let a = try #require(try await succeed(["put", "--name", "photos/a", files[0]]).first)
+        let b = try #require(try await succeed(["put", "--name", "photos/b", files[1]]).first)
+        let c = try #require(try await succeed(["put", "--name", "docs/c", files[2]]).first)
+        #expect(try await succeed(["names"]) == ["\(c)  docs/c", "\(a)  photos/a", "\(b)  photos/b"])
+        #expect(try await succeed(["names", "photos/"]) == ["\(a)  photos/a", "\(b)  photos/b"])
+        #expect(try await succeed(["names", "zzz"]).isEmpty)
+        let json = try await basin.execute(["names", "photos/b", "--json"])
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: String]])
         #expect(entries == [["key": b, "name": "photos/b"]])
-        #expect(try basin.run(["get", "--name", "photos/a"]).stdout == seededBytes(50_000, seed: 10))
+        #expect(try await basin.execute(["get", "--name", "photos/a"]).stdout == seededBytes(50_000, seed: 10))
 
         // Set again: the name now maps to the other value; the first is named by nothing.
-        #expect(try succeed(["put", "--name", "photos/a", files[2]]) == [c])
-        #expect(try succeed(["names", "photos/a"]) == ["\(c)  photos/a"])
-        #expect(try basin.run(["get", "--name", "photos/a"]).stdout == seededBytes(50_002, seed: 12))
-        try succeed(["rm", "--name", "photos/b"])
-        #expect(try succeed(["names"]) == ["\(c)  docs/c", "\(c)  photos/a"])
-        try fail(["rm", "--name", "photos/b"], status: 1, "no key is named 'photos/b'")
-        try fail(["get", "--name", "photos/b"], status: 1, "no key is named 'photos/b'")
-        try fail(["rm", "b", "--name"], status: 1, "no key is named 'b'")
-        try prune()
-        for key in [a, b] { try fail(["get", key], status: 1, "no grain with key \(key)") }
-        #expect(try basin.run(["get", "--name", "docs/c"]).stdout == seededBytes(50_002, seed: 12))
-        try fail(["put", "--name", "x", files[0], files[1]], status: 64, "give --name once per file")
-        try fail(["get", a, "--name", "docs/c"], status: 64, "give a key or --name NAME")
+        #expect(try await succeed(["put", "--name", "photos/a", files[2]]) == [c])
+        #expect(try await succeed(["names", "photos/a"]) == ["\(c)  photos/a"])
+        #expect(try await basin.execute(["get", "--name", "photos/a"]).stdout == seededBytes(50_002, seed: 12))
+        try await succeed(["rm", "--name", "photos/b"])
+        #expect(try await succeed(["names"]) == ["\(c)  docs/c", "\(c)  photos/a"])
+        try await fail(["rm", "--name", "photos/b"], status: 1, "no key is named 'photos/b'")
+        try await fail(["get", "--name", "photos/b"], status: 1, "no key is named 'photos/b'")
+        try await fail(["rm", "b", "--name"], status: 1, "no key is named 'b'")
+        try await prune()
+        for key in [a, b] { try await fail(["get", key], status: 1, "no grain with key \(key)") }
+        #expect(try await basin.execute(["get", "--name", "docs/c"]).stdout == seededBytes(50_002, seed: 12))
+        try await fail(["put", "--name", "x", files[0], files[1]], status: 64, "give --name once per file")
+        try await fail(["get", a, "--name", "docs/c"], status: 64, "give a key or --name NAME")
     }
 
     @Test("put of several files: one commit (one root record, one data stratum), KEY  FILE lines exactly as b3sum prints them")
     func batchPut() async throws {
-        try initBasin()
+        try await initBasin()
         let files = try (0..<3).map { try scratch.file("small\($0)", seededBytes(1000 * ($0 + 1), seed: UInt64(20 + $0))) }
-        let put = try basin.run(["put"] + files)
+        let put = try await basin.execute(["put"] + files)
         #expect(put.status == 0, "\(put.stderr)")
         let b3sum = try runTool("/usr/bin/b3sum", files)
         #expect(put.output == b3sum.output && put.output.split(separator: "\n").count == 3)
@@ -123,9 +123,9 @@ struct RootCommandTests {
         #expect(records.count == 1 && records.first?.operations.count == 3)
         let strata = try FileManager.default.subpathsOfDirectory(atPath: repository + "/data").filter { $0.hasSuffix(".stratum") }
         #expect(strata.count == 1)
-        let named = try basin.run(["put", "--name", "one", "--name", "two", files[0], files[1]])
+        let named = try await basin.execute(["put", "--name", "one", "--name", "two", files[0], files[1]])
         #expect(named.status == 0 && named.output.hasSuffix("  \(files[1])\n"))
-        #expect(try succeed(["names"]).map { $0.split(separator: " ").last.map(String.init) } == ["one", "two"])
+        #expect(try await succeed(["names"]).map { $0.split(separator: " ").last.map(String.init) } == ["one", "two"])
         #expect(try await rootRecords().count == 2)
     }
 
@@ -140,32 +140,32 @@ struct RootCommandTests {
         let keys = files.map { Key(hex: try! runTool("/usr/bin/b3sum", ["--no-names", $0]).output.trimmingCharacters(in: .whitespacesAndNewlines))! }
 
         // An uninterrupted put, timed: the kills land anywhere from its start to past its end.
-        try initBasin()
+        try await initBasin()
         let started = Date()
-        try succeed(["put"] + files)
+        try await succeed(["put"] + files)
         let duration = Date().timeIntervalSince(started)
         var outcomes: [String: Int] = [:]
         for round in 0..<12 {
             try FileManager.default.removeItem(atPath: repository)
-            try initBasin()
+            try await initBasin()
             let delay = Double(rng.next() % 1000) / 1000 * duration * 1.2
             let label = "seed \(seed) round \(round), kill after \(Int(delay * 1000)) ms of \(Int(duration * 1000))"
             let running = try basin.start(["put"] + files)
             // The kill's moment is what the round tests: any instant of the put is a valid one.
             try await Task.sleep(for: .seconds(delay))
             kill(running.process.processIdentifier, SIGKILL)
-            let result = running.wait()
+            let result = await running.finished()
             let roots = try await openBasin().roots().state.keys
             let printed = result.output.split(separator: "\n").compactMap { Key(hex: String($0.prefix(64))) }
             #expect(roots.isEmpty || roots == Set(keys), "\(label): \(roots.count) of 3 keys are roots")
             #expect(printed.isEmpty || Set(printed) == roots, "\(label): printed keys that are not kept")
             #expect(result.signaled || roots == Set(keys), "\(label): a put that finished keeps its values")
             outcomes[roots.isEmpty ? "none" : result.signaled ? "all, killed" : "all, finished", default: 0] += 1
-            let check = try basin.run(["check", "--read-data"])
+            let check = try await basin.execute(["check", "--read-data"])
             #expect(check.status == 0, "\(label): \(check.output) \(check.stderr)")
             if !roots.isEmpty {
                 for (key, file) in zip(keys, files) {
-                    #expect(try basin.run(["get", key.hex]).stdout == Array(FileManager.default.contents(atPath: file)!), "\(label)")
+                    #expect(try await basin.execute(["get", key.hex]).stdout == Array(FileManager.default.contents(atPath: file)!), "\(label)")
                 }
             }
         }
@@ -174,14 +174,14 @@ struct RootCommandTests {
 
     @Test("two processes setting the same name at once: both records land, the later one (time, then id) wins everywhere")
     func concurrentNames() async throws {
-        try initBasin()
+        try await initBasin()
         let first = try scratch.file("first", seededBytes(30_000, seed: 31))
         let second = try scratch.file("second", seededBytes(30_000, seed: 32))
         for round in 0..<3 {
             let name = "shared\(round)"
             let one = try basin.start(["put", "--name", name, first])
             let two = try basin.start(["put", "--name", name, second])
-            let results = [one.wait(), two.wait()]
+            let results = [await one.finished(), await two.finished()]
             for result in results { #expect(result.status == 0, "\(result.stderr)") }
             let records = try await rootRecords().filter { record in
                 record.operations.contains { if case .setName(name, _) = $0 { true } else { false } }
@@ -193,14 +193,14 @@ struct RootCommandTests {
             }
             let keys = try results.map { try #require(Key(hex: $0.output.trimmingCharacters(in: .whitespacesAndNewlines))) }
             #expect(keys.contains(winner) && keys[0] != keys[1])
-            #expect(try succeed(["names", name]) == ["\(winner.hex)  \(name)"])
+            #expect(try await succeed(["names", name]) == ["\(winner.hex)  \(name)"])
             let expected = try #require(FileManager.default.contents(atPath: winner == keys[0] ? first : second))
-            #expect(try basin.run(["get", "--name", name]).stdout == Array(expected))
+            #expect(try await basin.execute(["get", "--name", name]).stdout == Array(expected))
         }
         // A prune folds the records and keeps the outcome.
-        let before = try succeed(["names"])
-        try prune()
-        #expect(try succeed(["names"]) == before)
+        let before = try await succeed(["names"])
+        try await prune()
+        #expect(try await succeed(["names"]) == before)
         #expect(try await rootRecords().count == 1)
     }
 
@@ -208,14 +208,14 @@ struct RootCommandTests {
     func encryptedNames() async throws {
         var encrypted = basin
         encrypted.environment["BASIN_PASSWORD"] = "correct horse"
-        try initBasin([], encrypted)
+        try await initBasin([], encrypted)
         let name = "secret-name-zebra-4711"
         let file = try scratch.file("value", seededBytes(40_000, seed: 41))
-        let key = try #require(try succeed(["put", "--name", name, file], encrypted).first)
-        try succeed(["put", file], encrypted)
-        #expect(try succeed(["names"], encrypted) == ["\(key)  \(name)"])
-        #expect(try encrypted.run(["get", "--name", name]).stdout == seededBytes(40_000, seed: 41))
-        try succeed(["prune", "--grace-period", "0"], encrypted)
+        let key = try #require(try await succeed(["put", "--name", name, file], encrypted).first)
+        try await succeed(["put", file], encrypted)
+        #expect(try await succeed(["names"], encrypted) == ["\(key)  \(name)"])
+        #expect(try await encrypted.execute(["get", "--name", name]).stdout == seededBytes(40_000, seed: 41))
+        try await succeed(["prune", "--grace-period", "0"], encrypted)
         let needle = Data(name.utf8)
         let prefix = Data("secret-name".utf8)
         var files = 0

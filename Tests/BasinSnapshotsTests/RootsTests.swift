@@ -92,6 +92,51 @@ struct RootsTests {
         }
     }
 
+    @Test("a batch killed before or after any write keeps all its values as roots or none, and check is clean")
+    func batchCrashAtEveryStep() async throws {
+        let memory = MemoryBackend()
+        _ = try await PrunerTests.memoryRepository(memory, encryption: .chacha20Poly1305)
+        let initial = memory.snapshot()
+        let values = (0..<3).map { SplitMix64.bytes(120_000 + $0, seed: UInt64(50 + $0)) }
+        let batch = { @Sendable (basin: Basin) async throws(BasinError) -> Set<Key> in
+            var keys: Set<Key> = []
+            try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
+                for value in values { keys.insert(try await basin.put(value)) }
+                return keys.map { .addKey($0) }
+            }
+            return keys
+        }
+        let counter = FaultInjectingBackend(wrapping: memory)
+        let keys = try await batch(try await PrunerTests.reopen(counter).basin)
+        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
+        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        #expect(total > 5)
+        for point in 0..<total {
+            for takesEffect in [false, true] {
+                let label = "crash \(takesEffect ? "after" : "before") mutation \(point) of \(total)"
+                memory.restore(initial)
+                let faulty = FaultInjectingBackend(wrapping: memory)
+                if takesEffect {
+                    faulty.inject(.init(.failAfter(.unavailable, "killed"), on: mutations, skip: point, times: 1))
+                    faulty.inject(.init(.fail(.unavailable, "process gone"), on: mutations, skip: point + 1))
+                } else {
+                    faulty.inject(.init(.fail(.unavailable, "killed"), on: mutations, skip: point))
+                }
+                let committed = (try? await batch(try await PrunerTests.reopen(faulty).basin)) != nil
+                faulty.removeAllFaults()
+                let repository = try await PrunerTests.reopen(memory)
+                let roots = try await repository.basin.roots().state.keys
+                #expect(roots.isEmpty || roots == keys, "\(label): \(roots.count) of 3 values are roots")
+                #expect(!committed || roots == keys, "\(label): a batch that returned lost its values")
+                for value in values where roots.contains(repository.basin.key(of: value)) {
+                    #expect(try await repository.basin.get(repository.basin.key(of: value)) == value, "\(label)")
+                }
+                let problems = try await Maintenance.problems(repository)
+                #expect(problems.isEmpty, "\(label): \(problems)")
+            }
+        }
+    }
+
     @Test("a record whose name and time disagree, or a stray object under roots/, stops prune before it changes anything")
     func damagedRecords() async throws {
         let memory = MemoryBackend()
