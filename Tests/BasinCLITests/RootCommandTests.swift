@@ -161,7 +161,7 @@ struct RootCommandTests {
             #expect(printed.isEmpty || Set(printed) == roots, "\(label): printed keys that are not kept")
             #expect(result.signaled || roots == Set(keys), "\(label): a put that finished keeps its values")
             outcomes[roots.isEmpty ? "none" : result.signaled ? "all, killed" : "all, finished", default: 0] += 1
-            let check = try await basin.execute(["check", "--read-data"])
+            let check = try await basin.execute(["check"])
             #expect(check.status == 0, "\(label): \(check.output) \(check.stderr)")
             if !roots.isEmpty {
                 for (key, file) in zip(keys, files) {
