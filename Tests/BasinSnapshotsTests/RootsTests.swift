@@ -93,6 +93,32 @@ struct RootsTests {
         }
     }
 
+    @Test("a put running while prune condemns the grains it deduplicates against keeps them: deletion waits for its lock, then rescues them")
+    func putDuringPrune() async throws {
+        let backend = MemoryBackend()
+        let setup = try await PrunerTests.memoryRepository(backend)
+        let shared = SplitMix64.bytes(400_000, seed: 61)
+        let old = try await setup.saveFixtureSnapshot([.file("shared", shared)], time: Date())
+        _ = try await setup.saveFixtureSnapshot([.file("other", SplitMix64.bytes(10_000, seed: 62))], time: Date())
+        try await setup.forget(old)
+        let pruner = Pruner(repository: try await PrunerTests.reopen(backend), options: Maintenance.pruneEverything())
+        let putter = try await PrunerTests.reopen(backend).basin
+        var first: PruneReport?
+        try await putter.batch { () async throws(BasinError) -> [RootRecord.Operation] in
+            let key = try await putter.put(shared)
+            #expect(await putter.written.grains == 0, "the value was deduplicated against grains no snapshot reaches")
+            // Prune runs between the put and its commit: it condemns those grains, and cannot delete them.
+            first = try await pruner.run()
+            return [.addKey(key)]
+        }
+        #expect(first?.condemnation != nil && first?.deletion == nil && first?.deferred?.contains("put") == true)
+        let second = try await pruner.run()
+        #expect(second.deletion?.rescued.isEmpty == false)
+        let reopened = try await PrunerTests.reopen(backend)
+        #expect(try await reopened.basin.get(putter.key(of: shared)) == shared)
+        #expect(try await Maintenance.problems(reopened, readData: .none).isEmpty)
+    }
+
     @Test("a batch killed before or after any write keeps all its values as roots or none, and check is clean")
     func batchCrashAtEveryStep() async throws {
         let memory = MemoryBackend()
