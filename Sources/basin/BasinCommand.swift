@@ -13,7 +13,7 @@ struct BasinCommand: AsyncParsableCommand {
         version: BasinCoreVersion.string,
         subcommands: [
             HashCommand.self,
-            InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self,
+            InitCommand.self, PutCommand.self, GetCommand.self, HasCommand.self, NamesCommand.self, RmCommand.self,
             StatsCommand.self, CatCommand.self, IndexCommand.self,
             BackupCommand.self, RestoreCommand.self, DumpCommand.self,
             SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, ForgetCommand.self,

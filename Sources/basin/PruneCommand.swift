@@ -75,6 +75,7 @@ struct PruneCommand: AsyncParsableCommand {
             }
         }
         if let deferred = report.deferred { print("deletion deferred to a later prune: \(deferred)") }
+        if report.foldedRootRecords > 0 { print("folded \(report.foldedRootRecords) root records into one checkpoint") }
         if !report.waiting.isEmpty {
             let bytes = report.waiting.reduce(0) { $0 + $1.record.bytes }
             print("waiting for the grace period: \(report.waiting.count) condemnation record\(report.waiting.count == 1 ? "" : "s") (\(Format.bytes(bytes)))")
@@ -120,6 +121,7 @@ struct PruneJSON: Encodable {
     let condemnation: String?
     let deletion: Deletion?
     let deferred: String?
+    let foldedRootRecords: Int
     let waitingRecords: Int
     let sizeBefore: Int
     let sizeAfter: Int
@@ -137,6 +139,7 @@ struct PruneJSON: Encodable {
         repackedStrata = report.repack?.repacked.count
         repackBytesWritten = report.repack?.bytesWritten
         condemnation = report.condemnation?.name
+        foldedRootRecords = report.foldedRootRecords
         deletion = report.deletion.map {
             Deletion(strata: $0.strata, bytes: $0.bytes, records: $0.records, rescued: $0.rescued.map { Hex.encode($0) })
         }

@@ -90,29 +90,59 @@ struct InitCommand: AsyncParsableCommand {
 }
 
 struct PutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a file (or stdin) and print its key.")
+    static let configuration = CommandConfiguration(
+        commandName: "put", abstract: "Store files (or stdin) in one commit, keep them until rm, and print their keys.",
+        discussion: "One file prints its key; several print KEY  FILE lines, as b3sum does. The keys are printed once the whole batch is committed: killed before, none of it is kept.")
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The file to store; - or nothing for stdin.")
-    var file: String?
+    @Option(name: .customLong("name"), help: ArgumentHelp("Name the value (once per file, in order): the name keeps it, instead of its key.", valueName: "NAME"))
+    var names: [String] = []
+
+    @Argument(help: "The files to store; - or nothing for stdin.")
+    var files: [String] = []
+
+    var paths: [String] { files.isEmpty ? ["-"] : files }
+
+    func validate() throws {
+        if !names.isEmpty, names.count != paths.count {
+            throw ValidationError("give --name once per file: \(paths.count) file\(paths.count == 1 ? "" : "s"), \(names.count) name\(names.count == 1 ? "" : "s")")
+        }
+        for name in names where !RootRecord.isValidName(name) {
+            throw ValidationError("a name takes 1 to \(RootRecord.maxNameLength) bytes of UTF-8")
+        }
+        if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin (-) can be stored once per put") }
+    }
 
     func run() async throws {
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
-            let path = file ?? "-"
-            let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
-            guard fd >= 0 else { throw CLIError(code: .invalidArgument, message: "cannot open \(path): \(String(cString: strerror(errno)))") }
-            defer { if fd != STDIN_FILENO { close(fd) } }
-            let key = try await basin.put { buffer in
-                while true {
-                    let count = read(fd, buffer.baseAddress, buffer.count)
-                    if count >= 0 { return count }
-                    if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
-                }
+            var keys: [Key] = []
+            // Under the shared lock a backup takes: prune's delete phase cannot run between
+            // the values' commit and the root record's, and sees the record once it runs.
+            try await basin.batch(operation: "put", policy: try repository.lockPolicy) { () async throws(BasinError) -> [RootRecord.Operation] in
+                for path in paths { keys.append(try await Self.store(path, in: basin)) }
+                return names.isEmpty ? keys.map { .addKey($0) } : zip(names, keys).map { .setName($0, $1) }
             }
-            try await basin.flush()
-            print(key.hex)
+            if keys.count == 1 {
+                print(keys[0].hex)
+            } else {
+                for (key, path) in zip(keys, paths) { print("\(key.hex)  \(path)") }
+            }
+        }
+    }
+
+    /// Stores the file at `path` (stdin for -), not yet flushed.
+    static func store(_ path: String, in basin: Basin) async throws(BasinError) -> Key {
+        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
+        guard fd >= 0 else { throw BasinError(.invalidArgument, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        return try await basin.put { buffer in
+            while true {
+                let count = read(fd, buffer.baseAddress, buffer.count)
+                if count >= 0 { return count }
+                if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            }
         }
     }
 }
@@ -129,15 +159,24 @@ struct GetCommand: AsyncParsableCommand {
     @OptionGroup var repository: RepositoryOptions
 
     @Argument(help: "The key (64 hex digits).")
-    var key: String
+    var key: String?
+
+    @Option(name: .customLong("name"), help: ArgumentHelp("Get the value this name maps to, instead of a key.", valueName: "NAME"))
+    var name: String?
 
     @Option(name: .shortAndLong, help: "Write to this file (created whole or not at all) instead of stdout.")
     var output: String?
 
+    func validate() throws {
+        guard (key == nil) != (name == nil) else { throw ValidationError("give a key or --name NAME (one of them)") }
+    }
+
     func run() async throws {
-        let key = try parseKey(key)
+        let given = try key.map(parseKey)
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
+            let key: Key
+            if let given { key = given } else { key = try await basin.namedKey(name ?? "") }
             guard let output else {
                 try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in FileHandle.standardOutput.write(Data(piece)) }
                 return

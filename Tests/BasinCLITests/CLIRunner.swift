@@ -85,6 +85,23 @@ struct CLIRunner {
     }
 }
 
+extension CLIRunner.Running {
+    /// Waits for the process on a dispatch thread: an async test waiting for a child then
+    /// leaves the concurrency pool's few threads (two on a small machine) to other tests.
+    func finished() async -> CLIRunner.Result {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.wait()) }
+        }
+    }
+}
+
+extension CLIRunner {
+    /// ``run(_:stdin:)`` for async tests, holding no thread of the concurrency pool while it waits.
+    func execute(_ arguments: [String], stdin: [UInt8] = []) async throws -> Result {
+        try await start(arguments, stdin: stdin).finished()
+    }
+}
+
 /// A temporary directory removed when the value is dropped.
 final class ScratchDirectory {
     let path: String

@@ -45,6 +45,8 @@ public struct PruneReport: Sendable {
     /// Why the delete phase did not run (another process holds a lock).
     public var deferred: String?
     public var warnings: [String] = []
+    /// Root records replaced by one checkpoint (0 when there was nothing to fold).
+    public var foldedRootRecords = 0
     /// Bytes of all strata at the start and at the end.
     public var sizeBefore = 0
     public var sizeAfter = 0

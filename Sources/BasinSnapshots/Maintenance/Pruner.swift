@@ -5,7 +5,7 @@ import Foundation
 /// Prune and compaction in two phases (docs/FORMAT.md, "Prune"):
 ///
 /// 1. **Condemn**, under a shared lock (backups may run meanwhile): mark every key the
-///    snapshots reach (reading the meta lane only), plan per stratum, write the live grains
+///    snapshots and roots reach (reading the meta lane only), plan per stratum, write the live grains
 ///    of partly dead strata again into new strata, then write a condemnation record naming
 ///    the wholly dead and the repacked strata. Nothing is deleted.
 /// 2. **Delete**, under an exclusive lock (no backup runs): for each condemnation record
@@ -45,13 +45,15 @@ public struct Pruner: Sendable {
         await shared.release()
         if options.dryRun { return report }
         try await deletePhase(&report)
+        try await foldRoots(&report)
         report.sizeAfter = try await basin.listStrata().reduce(0) { $0 + $1.size }
         return report
     }
 
-    /// Every key the snapshots reach now. A damaged ref counts through its snapshot grain.
-    /// - Throws: `.corrupted` when a tree or clast cannot be read, or a damaged ref's snapshot
-    ///   grain cannot either, so what lies below it is unknown.
+    /// Every key the snapshots and the roots (stored values, names) reach now. A damaged ref
+    /// counts through its snapshot grain.
+    /// - Throws: `.corrupted` when a tree, clast or root record cannot be read, or a damaged
+    ///   ref's snapshot grain cannot either, so what lies below it is unknown.
     func mark() async throws(BasinError) -> (snapshots: Int, live: Set<Key>, warnings: [String]) {
         let listing = try await repository.listing()
         if let damaged = listing.unrecoverable.first {
@@ -62,10 +64,12 @@ public struct Pruner: Sendable {
                 """, underlying: damaged.error)
         }
         let snapshots = listing.snapshots
-        // A backup may have committed since the index was loaded: every stratum a listed
-        // snapshot reaches was durable before its ref, so reloading now finds them all.
+        let roots = try await basin.roots()
+        // A backup or put may have committed since the index was loaded: every stratum a
+        // listed snapshot or root record reaches was durable before it, so reloading now
+        // finds them all.
         try await basin.reloadIndex()
-        let walked = await ReachabilityWalker(repository: repository).walk(snapshots)
+        let walked = await ReachabilityWalker(repository: repository).walk(snapshots, roots: roots.state)
         guard walked.isComplete else {
             let first = walked.problems.first.map(\.description) ?? "unknown"
             throw BasinError(.corrupted, "prune stopped before changing anything: it cannot tell what the snapshots reach (\(first)); run basin check")
@@ -103,6 +107,28 @@ public struct Pruner: Sendable {
             report.condemnation = try await basin.condemn(condemned)
         }
         return report
+    }
+
+    /// Replaces the root records by one checkpoint, under an exclusive lock so no `put` or
+    /// `rm` commits meanwhile (their records would otherwise fold before the checkpoint).
+    /// Deferred, like deletion, when another process holds a lock.
+    func foldRoots(_ report: inout PruneReport) async throws(BasinError) {
+        guard try await basin.roots().records.count > 1 else { return }
+        let exclusive: BasinLock
+        do {
+            exclusive = try await basin.lock(exclusive: true, operation: "prune (fold roots)", policy: options.lockPolicy,
+                                             holder: options.holder)
+        } catch where error.code == .locked {
+            report.warnings.append("the root records were not folded: \(error.message)")
+            return
+        }
+        do {
+            report.foldedRootRecords = try await basin.foldRoots(lock: exclusive)
+        } catch {
+            await exclusive.release()
+            throw error
+        }
+        await exclusive.release()
     }
 
     func deletePhase(_ report: inout PruneReport) async throws(BasinError) {

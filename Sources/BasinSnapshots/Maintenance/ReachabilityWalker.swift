@@ -4,7 +4,8 @@ import BasinStore
 /// Walks every tree and clast reachable from a set of snapshots, each once, collecting every
 /// key they reach (snapshot grains, trees, contents, chunks) and the problems met on the way.
 /// It reads the meta lane only: a content key's kind is learned from the index, so data
-/// grains are never read. Prune marks with it; check verifies with it.
+/// grains are never read. Prune marks with it; check verifies with it. Stored values and
+/// named keys (the roots) are reached as file contents are.
 public struct ReachabilityWalker: Sendable {
     /// What a walk found.
     public struct Result: Sendable {
@@ -34,8 +35,8 @@ public struct ReachabilityWalker: Sendable {
     struct Item: Sendable {
         enum Target: Sendable {
             case tree
-            /// A file's content stored as a clast, with the file's size.
-            case clast(size: UInt64)
+            /// A value stored as a clast, with the size its file says (nil for a root).
+            case clast(size: UInt64?)
         }
 
         let key: Key
@@ -49,11 +50,18 @@ public struct ReachabilityWalker: Sendable {
         case clast(Item, Swift.Result<Clast, BasinError>)
     }
 
-    /// Walks the trees of `snapshots`. Trees shared between snapshots (or directories) are
-    /// read once; a problem names the first snapshot and path that reached it.
+    /// Walks the trees of `snapshots` and the values `roots` keeps. Trees shared between
+    /// snapshots (or directories) are read once; a problem names the first snapshot and path
+    /// (or the root) that reached it.
     /// - Returns: the keys reached and the problems found.
-    public func walk(_ snapshots: [Snapshot]) async -> Result {
+    public func walk(_ snapshots: [Snapshot], roots: RootState = RootState()) async -> Result {
         var state = WalkState(walker: self)
+        for key in roots.keys.sorted() {
+            state.reachContent(key, size: nil, place: ("stored value \(key)", []))
+        }
+        for (name, key) in roots.names.sorted(by: { $0.key < $1.key }) {
+            state.reachContent(key, size: nil, place: ("name '\(name)'", []))
+        }
         for snapshot in snapshots {
             state.result.keys.insert(snapshot.id)
             let label = "snapshot \(snapshot.shortID)"
@@ -176,30 +184,35 @@ private struct WalkState {
                 if entry.size > 0 { problem(.tree, place, "a file of \(entry.size) bytes has no content key") }
                 return
             }
-            result.keys.insert(key)
-            guard seenContents.insert(key).inserted else { return }
-            guard let located = basin.locate(key) else {
-                problem(.missing, place, "content \(key) is missing")
-                return
-            }
-            switch GrainKind(rawValue: located.kind) {
-            case .blob:
-                if let length = walker.plainLengths?[key], UInt64(length) != entry.size {
-                    problem(.tree, place, "content \(key) holds \(length) bytes, the file \(entry.size)")
-                }
-            case .clast:
-                queue.append(.init(key: key, target: .clast(size: entry.size), snapshot: parent.snapshot, path: path))
-            default:
-                problem(.tree, place, "content \(key) names a grain of kind \(located.kind), not a blob or clast")
-            }
+            reachContent(key, size: entry.size, place: place)
         default:
             return
         }
     }
 
+    /// Reaches a value: a file's content (with the file's size) or a root (size nil).
+    mutating func reachContent(_ key: Key, size: UInt64?, place: (snapshot: String, path: [[UInt8]])) {
+        result.keys.insert(key)
+        guard seenContents.insert(key).inserted else { return }
+        guard let located = basin.locate(key) else {
+            problem(.missing, place, "content \(key) is missing")
+            return
+        }
+        switch GrainKind(rawValue: located.kind) {
+        case .blob:
+            if let size, let length = walker.plainLengths?[key], UInt64(length) != size {
+                problem(.tree, place, "content \(key) holds \(length) bytes, the file \(size)")
+            }
+        case .clast:
+            queue.append(.init(key: key, target: .clast(size: size), snapshot: place.snapshot, path: place.path))
+        default:
+            problem(.tree, place, "content \(key) names a grain of kind \(located.kind), not a blob or clast")
+        }
+    }
+
     mutating func checkClast(_ clast: Clast, item: ReachabilityWalker.Item) {
         let place = (item.snapshot, item.path)
-        if case let .clast(size) = item.target, UInt64(clast.totalLength) != size {
+        if case let .clast(size?) = item.target, UInt64(clast.totalLength) != size {
             problem(.clast, place, "content \(item.key) lists chunks of \(clast.totalLength) bytes, the file has \(size)")
         }
         for chunk in clast.chunks {

@@ -4,7 +4,7 @@ import BasinStore
 /// The snapshot half of `basin check`: every snapshot ref opens and matches its snapshot
 /// grain; every tree reachable from a snapshot decodes; every key reached (subtrees, file
 /// contents, clasts and their chunks) is in the index, with the kind and size its referrer
-/// expects. Reads the meta lane only.
+/// expects; so is every value the root records keep. Reads the meta lane only.
 public struct SnapshotChecker: Sendable {
     public let repository: SnapshotRepository
 
@@ -44,7 +44,15 @@ public struct SnapshotChecker: Sendable {
         for stratum in inventory.strata {
             for entry in stratum.entries { lengths[entry.key] = entry.plainLength }
         }
-        let walked = await ReachabilityWalker(repository: repository, plainLengths: lengths).walk(snapshots)
+        // The stored values and names must be whole too: prune keeps them.
+        var roots = RootState()
+        do {
+            roots = try await repository.basin.roots().state
+        } catch {
+            if error.code == .unavailable { throw error }
+            report.problems.append(CheckProblem(.roots, object: Basin.rootsFolder, error.message))
+        }
+        let walked = await ReachabilityWalker(repository: repository, plainLengths: lengths).walk(snapshots, roots: roots)
         report.problems += walked.problems
         report.trees = walked.trees
         report.clasts = walked.clasts

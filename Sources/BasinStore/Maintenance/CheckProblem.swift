@@ -19,6 +19,8 @@ public struct CheckProblem: Codable, Sendable, Equatable, CustomStringConvertibl
         case missing
         /// A clast that cannot be read, or that disagrees with its chunks.
         case clast
+        /// A root record (stored values, names) that cannot be read or decoded.
+        case roots
     }
 
     public let kind: Kind
