@@ -16,7 +16,7 @@ public struct RestoreOptions: Sendable {
     public var restoreOwnership = SystemCalls.isRoot
     /// Files whose content is read together, at most (``BatchRestorer``); fewer when the
     /// open-file limit is low, since each stays open until written.
-    public var filesPerBatch = 4096
+    public var filesPerBatch = 8192
     /// How content is read: gap and size of ranges, ranges at once; nil for the basin's
     /// default (``Basin/defaultFetchOptions``: local or remote).
     public var fetch: GrainFetchPlan.Options?

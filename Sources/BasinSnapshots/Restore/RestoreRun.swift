@@ -264,7 +264,7 @@ final class RestoreRun {
 
     /// Files whose content is read together, at most, and their bytes: a larger batch means
     /// fewer requests (ranges span more of each stratum), a smaller one an earlier start.
-    static let batchBytes: Int64 = 256 << 20
+    static let batchBytes: Int64 = 512 << 20
     /// Batches being read at once (while the walk creates the files of the next).
     static let batchesInFlight = 2
 

@@ -26,7 +26,7 @@ public struct GrainFetchPlan: Sendable {
         }
 
         /// For a store where each request costs a round trip (S3): large gaps, whole strata.
-        public static let remote = Options(gap: 1 << 20, maxRangeBytes: 8 << 20, rangesInFlight: 4)
+        public static let remote = Options(gap: 1 << 20, maxRangeBytes: 16 << 20, rangesInFlight: 2)
         /// For a local disk: small gaps and ranges (reading a gap costs a copy, a request only a
         /// system call; smaller ranges keep memory low at the same speed).
         public static let local = Options(gap: 16 << 10, maxRangeBytes: 2 << 20, rangesInFlight: 2)
