@@ -24,9 +24,23 @@ struct CLIRunner {
 
     var environment: [String: String] = [:]
 
-    /// Runs `basin arguments…` with `stdin` as standard input and waits for it.
+    /// Longest a `basin` command may run in a test: far beyond any here, so a hung command
+    /// fails its test with its arguments named instead of hanging the suite.
+    static let commandTimeout = 600
+
+    /// A command that did not finish within ``commandTimeout`` (it was killed).
+    struct TimedOut: Error, CustomStringConvertible {
+        let arguments: [String]
+        var description: String { "basin \(arguments.joined(separator: " ")) did not finish within \(CLIRunner.commandTimeout) s; killed" }
+    }
+
+    /// Runs `basin arguments…` with `stdin` as standard input and waits for it, at most
+    /// ``commandTimeout`` seconds.
     func run(_ arguments: [String], stdin: [UInt8] = []) throws -> Result {
-        try start(arguments, stdin: stdin).wait()
+        guard let result = try start(arguments, stdin: stdin).wait(seconds: Self.commandTimeout) else {
+            throw TimedOut(arguments: arguments)
+        }
+        return result
     }
 
     /// A `basin` process started and not yet waited for.
