@@ -4,7 +4,7 @@ import BasinTestSupport
 import Foundation
 import Testing
 
-/// Stored values and names (issue 11), run as a user runs them: put keeps what it stores
+/// Stored values and names, run as a user runs them: put keeps what it stores
 /// across prunes until rm, names, atomic multi-file puts, kill -9, two writers at once.
 @Suite("CLI: put keeps values, names, rm, atomic batches")
 struct RootCommandTests {

@@ -161,24 +161,6 @@ enum SystemCalls {
 
     // MARK: - Content
 
-    /// Writes all of `bytes` at the file's offset, looping on partial writes and EINTR.
-    static func writeAll(_ fd: CInt, _ bytes: [UInt8]) -> Errno? {
-        bytes.withUnsafeBytes { buffer -> Errno? in
-            // SAFETY: `done` only grows and stays ≤ buffer.count, so every pointer and count
-            // passed to write() lies inside the buffer.
-            var done = 0
-            while done < buffer.count {
-                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return Errno(rawValue: errno)
-                }
-                done += n
-            }
-            return nil
-        }
-    }
-
     /// Writes all of `bytes` at `offset` (the file's own offset unchanged), looping on partial
     /// writes and EINTR: pieces of one file may be written from several tasks at once.
     static func writeAll(_ fd: CInt, _ bytes: ArraySlice<UInt8>, at offset: Int64) -> Errno? {

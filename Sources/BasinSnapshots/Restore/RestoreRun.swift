@@ -256,15 +256,15 @@ final class RestoreRun {
         }
         batch.append(FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: relative, display: display(relative)))
         batchBytes += Int64(entry.size)
-        if batch.count >= filesPerBatch || batchBytes >= Self.batchBytes {
+        if batch.count >= filesPerBatch || batchBytes >= Self.maxBatchBytes {
             await submitBatch(group: &group)
         }
         return true
     }
 
-    /// Files whose content is read together, at most, and their bytes: a larger batch means
-    /// fewer requests (ranges span more of each stratum), a smaller one an earlier start.
-    static let batchBytes: Int64 = 512 << 20
+    /// Bytes of content a batch gathers at most: a larger batch means fewer requests (ranges
+    /// span more of each stratum), a smaller one an earlier start.
+    static let maxBatchBytes: Int64 = 512 << 20
     /// Batches being read at once (while the walk creates the files of the next).
     static let batchesInFlight = 2
 

@@ -1,6 +1,5 @@
 import BasinCore
 import BasinStore
-import Synchronization
 
 /// Loads trees for one walk (or two walks over the same snapshot), keeping decoded trees up
 /// to a budget of entries so a second walk, and identical subtrees, cost no second read.
@@ -24,13 +23,12 @@ final class TreeLoader {
         var level = [root]
         while !level.isEmpty, cachedEntries < entryBudget {
             let keys = Set(level.compactMap(\.content)).filter { cache[$0] == nil }
-            let found = Mutex<[Key: Tree]>([:])
-            await repository.basin.fetch(Array(keys)) { key, result in
-                guard case let .success(grain) = result, grain.kind == .tree, let tree = try? Tree.decode(grain.plain) else { return }
-                found.withLock { $0[key] = tree }
+            let found = await repository.basin.fetchAll(Array(keys)).compactMapValues { result -> Tree? in
+                guard case let .success(grain) = result, grain.kind == .tree else { return nil }
+                return try? Tree.decode(grain.plain)
             }
             var next: [TreeEntry] = []
-            for (key, tree) in found.withLock({ $0 }) where cachedEntries + tree.entries.count <= entryBudget {
+            for (key, tree) in found where cachedEntries + tree.entries.count <= entryBudget {
                 cache[key] = tree
                 cachedEntries += tree.entries.count
                 next += tree.entries.filter { $0.type == .directory && $0.content != nil }

@@ -1,5 +1,4 @@
 import BasinCore
-import Synchronization
 
 /// A basin: the content-addressed store. Values go in with `put` and come back with `get`
 /// under the key that is their (keyed) BLAKE3 hash.
@@ -164,11 +163,7 @@ public actor Basin {
 
     /// Starts reading a window of chunks.
     private nonisolated func fetchWindow(_ window: [Clast.Chunk]) -> Task<[Key: Result<FetchedGrain, BasinError>], Never> {
-        Task {
-            let found = Mutex<[Key: Result<FetchedGrain, BasinError>]>([:])
-            await fetch(window.map(\.key)) { key, result in found.withLock { $0[key] = result } }
-            return found.withLock { $0 }
-        }
+        Task { await fetchAll(window.map(\.key)) }
     }
 
     /// Opens the grain stored under `key`, from a pending stratum or a committed one.

@@ -39,9 +39,14 @@ final class StratumReader: Sendable {
     /// The payload cipher of a stratum, reading its header on first use.
     func cipher(lane: Lane, id: UInt64) async throws(BasinError) -> PayloadCipher {
         if let cached = ciphers.withLock({ $0[id] }) { return cached }
+        let bytes = try await backend(for: lane).read(StratumName.objectName(lane: lane, id: id), range: 0..<StratumHeader.size)
+        return try cipher(lane: lane, id: id, headerBytes: bytes)
+    }
+
+    /// The payload cipher of a stratum, from bytes read from its start (its header first).
+    func cipher(lane: Lane, id: UInt64, headerBytes: [UInt8]) throws(BasinError) -> PayloadCipher {
         let name = StratumName.objectName(lane: lane, id: id)
-        let bytes = try await backend(for: lane).read(name, range: 0..<StratumHeader.size)
-        let header = try decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
+        let header = try decode(name) { () throws(CodecError) in try StratumHeader.decode(headerBytes) }
         guard header.stratumID == id, header.lane == lane else {
             throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
         }
@@ -59,11 +64,24 @@ final class StratumReader: Sendable {
             cipher = try await self.cipher(lane: lane, id: id)
             frame = try await backend(for: lane).read(name, range: offset..<(offset + length))
         } catch where error.code == .notFound {
-            throw BasinError(.corrupted, "stratum \(name) is missing, though the index lists grain \(key) in it", underlying: error)
+            throw Self.missing(name, listing: key, error)
         }
-        return try decode(name) { () throws(CodecError) in
+        return try openGrain(frame: frame, lane: lane, id: id, offset: offset, cipher: cipher, key: key)
+    }
+
+    /// Opens the frame of a grain read from stratum `id` and checks its key.
+    /// - Throws: `.corrupted` naming the stratum.
+    func openGrain(frame: [UInt8], lane: Lane, id: UInt64, offset: Int, cipher: PayloadCipher,
+                   key: Key) throws(BasinError) -> StratumParser.OpenedGrain {
+        try decode(StratumName.objectName(lane: lane, id: id)) { () throws(CodecError) in
             try Self.open(frame: frame, offset: offset, stratumID: id, cipher: cipher, keyFunction: keyFunction, key: key)
         }
+    }
+
+    /// A stratum that is gone while the index lists `key` in it: damage naming the stratum,
+    /// not an absent key.
+    static func missing(_ name: String, listing key: Key, _ error: BasinError) -> BasinError {
+        BasinError(.corrupted, "stratum \(name) is missing, though the index lists grain \(key) in it", underlying: error)
     }
 
     /// Opens a grain and checks its key: content hash for blobs and the like; a clast's key is

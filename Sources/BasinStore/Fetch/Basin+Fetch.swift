@@ -1,4 +1,5 @@
 import BasinCore
+import Synchronization
 
 extension Basin {
     /// A grain read by ``fetch(_:options:deliver:)``: its key and kind, and its verified plaintext.
@@ -68,6 +69,16 @@ extension Basin {
         }
     }
 
+    /// Reads many grains as ``fetch(_:options:deliver:)`` does and returns them all: for
+    /// callers that need every grain before going on (a window of chunks, a batch's clasts, a
+    /// level of trees).
+    public nonisolated func fetchAll(_ keys: [Key], options: GrainFetchPlan.Options? = nil) async
+        -> [Key: Result<FetchedGrain, BasinError>] {
+        let found = Mutex<[Key: Result<FetchedGrain, BasinError>]>([:])
+        await fetch(keys, options: options) { key, result in found.withLock { $0[key] = result } }
+        return found.withLock { $0 }
+    }
+
     /// Reads one planned range and delivers each of its grains.
     private nonisolated func fetch(_ range: GrainFetchPlan.Range, kinds: [Key: GrainKind],
                                    deliver: @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
@@ -76,22 +87,12 @@ extension Basin {
         let cipher: PayloadCipher
         do throws(BasinError) {
             bytes = try await reader.backend(for: range.lane).read(name, range: range.bytes)
-            if range.includesHeader {
-                let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
-                guard header.stratumID == range.stratum, header.lane == range.lane else {
-                    throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
-                }
-                cipher = try reader.cipher(for: header)
-            } else {
-                cipher = try await reader.cipher(lane: range.lane, id: range.stratum)
-            }
+            cipher = range.includesHeader
+                ? try reader.cipher(lane: range.lane, id: range.stratum, headerBytes: bytes)
+                : try await reader.cipher(lane: range.lane, id: range.stratum)
         } catch {
             for grain in range.grains {
-                // The index lists the grain there: a missing stratum is damage, not an absent key.
-                let failure = error.code == .notFound
-                    ? BasinError(.corrupted, "stratum \(name) is missing, though the index lists grain \(grain.key) in it", underlying: error)
-                    : error
-                await deliver(grain.key, .failure(failure))
+                await deliver(grain.key, .failure(error.code == .notFound ? StratumReader.missing(name, listing: grain.key, error) : error))
             }
             return
         }
@@ -99,10 +100,8 @@ extension Basin {
             let start = grain.offset - range.bytes.lowerBound
             let frame = Array(bytes[start..<(start + grain.length)])
             do throws(BasinError) {
-                let opened = try reader.decode(name) { () throws(CodecError) in
-                    try StratumReader.open(frame: frame, offset: grain.offset, stratumID: range.stratum, cipher: cipher,
-                                           keyFunction: keyFunction, key: grain.key)
-                }
+                let opened = try reader.openGrain(frame: frame, lane: range.lane, id: range.stratum, offset: grain.offset,
+                                                  cipher: cipher, key: grain.key)
                 let kind = kinds[grain.key] ?? opened.header.kind
                 guard opened.header.kind == kind else {
                     throw BasinError(.corrupted, "grain \(grain.key) in stratum \(name) is a \(opened.header.kind), the index says \(kind)")
