@@ -23,7 +23,19 @@ struct BasinCommand: AsyncParsableCommand {
 
     static func main() async {
         tuneAllocator()
-        await main(LeadingOptions.rearranged(Array(CommandLine.arguments.dropFirst())))
+        // As ArgumentParser's main, plus the warnings the basins opened raised while the command ran.
+        do {
+            var command = try parseAsRoot(LeadingOptions.rearranged(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            await BasinWarnings.printNew()
+        } catch {
+            await BasinWarnings.printNew()
+            exit(withError: error)
+        }
     }
 
     /// glibc hands buffers of 128 KiB and more straight back to the kernel, so every chunk-sized

@@ -70,13 +70,16 @@ struct RepositoryOptions: ParsableArguments {
         let password = given ? try self.password() : nil
         do {
             let basin = try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            await BasinWarnings.track(basin)
             if given, basin.config.payloadAlgorithm == PayloadAlgorithm.none {
                 StandardStreams.printError("basin: warning: the basin at \(backend.location) is not encrypted; the password given is not used")
             }
             return (basin, password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
-            return (try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver), prompted)
+            let basin = try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
+            await BasinWarnings.track(basin)
+            return (basin, prompted)
         }
     }
 
@@ -101,6 +104,8 @@ struct RepositoryOptions: ParsableArguments {
             throw error
         }
         if interruptible { await Interruption.hold(lock, operation: operation) }
+        // Taking the lock reloads the index, which may have mended something.
+        await BasinWarnings.printNew()
         do {
             let result = try await body(basin, lock)
             await lock.release()

@@ -71,6 +71,60 @@ struct BasinFaultTests {
         #expect(await expectCorrectOrError(basin, values, allowed: []).correct == values.count)
     }
 
+    /// Flips one byte of field `field` (offset within the 52-byte entry) of an entry picked
+    /// from `seed` in the largest index segment; returns the segment's name.
+    private func damageSegmentEntry(_ memory: MemoryBackend, field: Int, seed: UInt64) throws -> String {
+        var contents = memory.snapshot()
+        let segments = contents.keys.filter { $0.hasPrefix("index/") }.sorted()
+        let name = try #require(segments.max { contents[$0]!.count < contents[$1]!.count })
+        let count = try IndexSegmentCodec.decode(contents[name]!).entries.count
+        var generator = SplitMix64(seed: seed)
+        let entry = Int(generator.next() % UInt64(count))
+        print("damaging entry \(entry) of \(count) in \(name) at field byte \(field) (seed \(seed))")
+        contents[name]![IndexSegmentCodec.headerSize + entry * IndexSegmentCodec.entryWidth + field] ^= 0x01
+        memory.restore(contents)
+        return name
+    }
+
+    @Test("a flipped byte in an index segment's entries (key, stratum, offset, length): every value reads, one warning names the segment, which is replaced; no stratum is blamed",
+          arguments: [0, 32, 40, 44])
+    func damagedSegmentEntries(field: Int) async throws {
+        for seed: UInt64 in [1, 2, 3] {
+            let (backend, values) = try await filledBasin()
+            let memory = try #require(backend as? MemoryBackend)
+            let segment = try damageSegmentEntry(memory, field: field, seed: seed)
+            let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+            let result = await expectCorrectOrError(basin, values, allowed: [])
+            #expect(result.correct == values.count, "seed \(seed): \(result.failed)")
+            let warnings = await basin.warnings
+            #expect(warnings.count == 1 && warnings.allSatisfy { $0.contains("index segment \(segment) is damaged") }, "seed \(seed): \(warnings)")
+            #expect(!(try await backend.list(prefix: "index/")).contains { $0.name == segment }, "seed \(seed): the damaged segment is gone")
+            let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+            #expect(await reopened.warnings.isEmpty)
+            #expect(try await Checker(basin: reopened, readData: .all).run().problems.isEmpty)
+        }
+    }
+
+    @Test("an index entry that passes its segment's checksum but misplaces a grain: the stratum's own index settles it, the index is rebuilt and the read succeeds")
+    func misplacingIndex() async throws {
+        let (backend, values) = try await filledBasin()
+        let memory = try #require(backend as? MemoryBackend)
+        var contents = memory.snapshot()
+        let key = try #require(values.keys.sorted().first)
+        let name = try #require(contents.keys.filter { $0.hasPrefix("index/") }.sorted().first { name in
+            (try? IndexSegmentCodec.decode(contents[name]!).entries.contains { $0.key == key }) == true
+        })
+        var (entries, strata) = try IndexSegmentCodec.decode(contents[name]!)
+        let position = try #require(entries.firstIndex { $0.key == key })
+        entries[position].offset += 1  // a well-formed segment, wrong about one grain
+        contents[name] = try IndexSegmentCodec.encode(entries: entries, strata: strata)
+        memory.restore(contents)
+        let basin = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
+        #expect(try await basin.get(key) == values[key])
+        let warnings = await basin.warnings
+        #expect(warnings.count == 1 && warnings[0].contains("the index was rebuilt") && warnings[0].contains("\(key)"), "\(warnings)")
+    }
+
     @Test("index segments of an older format version are replaced at open: strata re-indexed, old segments deleted, one warning")
     func olderSegmentFormat() async throws {
         let (backend, values) = try await filledBasin()

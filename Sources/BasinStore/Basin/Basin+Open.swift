@@ -124,14 +124,17 @@ extension Basin {
     }
 
     /// Indexes strata no segment covers; rebuilds the index when segments name missing strata.
-    /// Segments of an older format are replaced: their strata are indexed again, then they go.
+    /// Segments of an older format, or damaged, are replaced: their strata are indexed again,
+    /// then they go.
     func reconcileIndex() async throws(BasinError) {
         let strata = try await listStrata()
         let present = Set(strata.map(\.id))
         let covered = index.coveredStrata
         let outdated = index.problems.filter(\.isOlderFormat)
         for problem in index.problems where !problem.isOlderFormat {
-            warnings.append("index segment \(problem.name) is unusable and was ignored: \(problem.error.message)")
+            let state = problem.error.code == .corrupted ? "is damaged" : "could not be read"
+            let reason = problem.error.underlying.map { "\($0)" } ?? problem.error.message
+            warnings.append("index segment \(problem.name) \(state) (\(reason)) and was ignored; its strata were indexed again from their own indexes")
         }
         if !outdated.isEmpty {
             warnings.append("\(outdated.count) index segments of an older format were replaced: their strata were indexed again from their footers")
@@ -156,8 +159,9 @@ extension Basin {
             try await index.addSegment(entries: entries, strata: records)
             try await index.mergeIfNeeded()
         }
-        // Every stratum is covered now, so what the outdated segments covered is indexed again.
-        try await index.discard(outdated)
+        // Every stratum is covered now, so what the outdated or damaged segments covered is
+        // indexed again: they go, and are not reported again (one that could not be read stays).
+        try await index.discard(index.problems.filter { $0.error.code == .corrupted })
     }
 
     /// Rebuilds the whole index from the strata alone (their footers and index grains, or a scan

@@ -169,11 +169,7 @@ public actor Basin {
     /// Opens the grain stored under `key`, from a pending stratum or a committed one.
     nonisolated func readGrain(_ key: Key) async throws(BasinError) -> StratumParser.OpenedGrain {
         if let grain = try await readPendingGrain(key) { return grain }
-        guard let entry = index.lookup(key), let kind = GrainKind(rawValue: entry.kind) else {
-            throw BasinError(.notFound, "no grain with key \(key) in the basin")
-        }
-        return try await reader.readGrain(lane: kind.lane, id: entry.stratum, offset: Int(entry.offset),
-                                          length: Int(entry.length), key: key)
+        return try await readIndexedGrain(key)
     }
 
     func readPendingGrain(_ key: Key) throws(BasinError) -> StratumParser.OpenedGrain? {

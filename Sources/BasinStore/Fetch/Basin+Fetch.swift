@@ -32,6 +32,35 @@ extension Basin {
     public nonisolated func fetch(_ keys: [Key], options: GrainFetchPlan.Options? = nil,
                                   deliver: @escaping @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
         let options = options ?? defaultFetchOptions
+        // A grain the index lacks or misplaces is held back until the index is weighed against
+        // the strata (``mendIndex(after:generation:)``), then read again or failed as it was.
+        let generation = index.generation
+        let doubtful = Mutex<[Key: BasinError]>([:])
+        await fetchOnce(keys, options: options) { key, result in
+            if case let .failure(error) = result, Self.mayBeIndexFault(error) {
+                doubtful.withLock { $0[key] = error }
+            } else {
+                await deliver(key, result)
+            }
+        }
+        let failures = doubtful.withLock { $0 }
+        guard !failures.isEmpty else { return }
+        if (try? await mendIndex(after: failures, generation: generation)) == true {
+            await fetchOnce(failures.keys.sorted(), options: options) { key, result in
+                if case let .failure(error) = result, let first = failures[key] {
+                    await deliver(key, .failure(Self.failureAfterMending(first: first, retry: error)))
+                } else {
+                    await deliver(key, result)
+                }
+            }
+        } else {
+            for (key, error) in failures { await deliver(key, .failure(error)) }
+        }
+    }
+
+    /// ``fetch(_:options:deliver:)`` as the index stands, without a second try.
+    private nonisolated func fetchOnce(_ keys: [Key], options: GrainFetchPlan.Options,
+                                       deliver: @escaping @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
         var planned: [(lane: Lane, stratum: UInt64, grain: GrainFetchPlan.Grain)] = []
         var kinds: [Key: GrainKind] = [:]
         var single: [Key] = []

@@ -1,11 +1,14 @@
 import BasinCore
+import Synchronization
 import SystemPackage
 
 /// One index segment, opened for lookups: a memory-mapped local file or a copy in memory.
 ///
 /// Opening reads only the header, the trailer and the covered stratum ids (O(1) pages); a
-/// lookup touches a few pages of the entries. Nothing read here is trusted: a corrupt entry
-/// can at worst point at a wrong place, which the grain reader's key and AEAD checks catch.
+/// lookup touches a few pages of the entries. What a lookup returns is only a hint: a corrupt
+/// entry can at worst point at a wrong place (which the grain reader's key and AEAD checks
+/// catch) or hide a key. So the whole segment is verified (``verifyOnce()``) before anything
+/// is concluded from it: when a read it directed fails, and before an inventory.
 /// The format is in docs/FORMAT.md, "Index segment".
 public final class MappedSegment: Sendable {
     /// The segment's object name (`index/<16 hex digits>.seg`).
@@ -17,6 +20,8 @@ public final class MappedSegment: Sendable {
     /// The ids of ``strata``, ascending.
     public var coveredStrata: [UInt64] { strata.map(\.id) }
     let memory: SegmentMemory
+    /// Whether ``verify()`` passed once: the bytes never change, so once is enough.
+    private let isVerified = Atomic<Bool>(false)
 
     private init(name: String, memory: SegmentMemory) throws(BasinError) {
         self.name = name
@@ -79,6 +84,14 @@ public final class MappedSegment: Sendable {
         } catch {
             throw BasinError(.corrupted, "index segment \(name) is corrupt", underlying: error)
         }
+    }
+
+    /// ``verify()``, unless it already passed on this segment.
+    /// - Throws: as ``verify()``.
+    public func verifyOnce() throws(BasinError) {
+        guard !isVerified.load(ordering: .acquiring) else { return }
+        try verify()
+        isVerified.store(true, ordering: .releasing)
     }
 
     /// The entries in key order.

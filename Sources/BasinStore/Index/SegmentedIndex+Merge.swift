@@ -34,7 +34,7 @@ extension SegmentedIndex {
         var inputs: [MappedSegment] = []
         var corrupt: [(segment: MappedSegment, error: BasinError)] = []
         for segment in picked {
-            do { try segment.verify(); inputs.append(segment) } catch { corrupt.append((segment, error)) }
+            do { try segment.verifyOnce(); inputs.append(segment) } catch { corrupt.append((segment, error)) }
         }
         if !corrupt.isEmpty { try await drop(corrupt) }
         guard inputs.count >= 2 else { return !corrupt.isEmpty }

@@ -58,9 +58,12 @@ public final class SegmentedIndex: Sendable {
         var isMerging = false
         /// Each covered stratum's record, from the newest segment covering it.
         var strata: [UInt64: IndexedStratum] = [:]
+        /// Counts changes of ``segments``.
+        var generation = 0
 
         mutating func replaceSegments(_ segments: [MappedSegment]) {
             self.segments = segments
+            generation += 1
             strata = [:]
             for segment in segments {
                 for record in segment.strata { strata[record.id] = record }
@@ -119,6 +122,35 @@ public final class SegmentedIndex: Sendable {
 
     /// The record of every covered stratum, by id.
     public var strata: [UInt64: IndexedStratum] { state.withLock { $0.strata } }
+
+    /// Changes whenever the segments in use change (added, merged, dropped, reloaded): a read
+    /// that failed under an older generation may succeed under the current one.
+    public var generation: Int { state.withLock { $0.generation } }
+
+    /// Verifies every segment in use (each is read whole once per process) and stops using
+    /// those that fail: they move to ``problems``, and the strata no other segment covers drop
+    /// out of ``coveredStrata``, to be indexed again from the strata.
+    /// - Returns: the segments this call found damaged.
+    public func dropDamagedSegments() -> [Problem] {
+        var damaged: [Problem] = []
+        for segment in segments {
+            do {
+                try segment.verifyOnce()
+            } catch {
+                damaged.append(Problem(name: segment.name, error: error))
+            }
+        }
+        guard !damaged.isEmpty else { return [] }
+        let names = Set(damaged.map(\.name))
+        return state.withLock { state in
+            // Another caller may have dropped some meanwhile: report each segment once.
+            let inUse = Set(state.segments.map(\.name))
+            let dropped = damaged.filter { inUse.contains($0.name) }
+            state.replaceSegments(state.segments.filter { !names.contains($0.name) })
+            state.problems += dropped
+            return dropped
+        }
+    }
 
     /// Segments that could not be opened or failed verification before a merge.
     public var problems: [Problem] { state.withLock { $0.problems } }

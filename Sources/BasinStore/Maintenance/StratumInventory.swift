@@ -54,12 +54,13 @@ extension StratumInventory.Stratum {
 extension Basin {
     /// Every listed stratum with its grains, from the index (see ``StratumInventory``).
     ///
-    /// Lists both lanes (a listing reads no object), then takes each stratum's grains from the
-    /// index. A stratum still not as the index records it (replaced behind its back) is read
-    /// from its own index grain.
+    /// Verifies the index segments (a damaged one is replaced), lists both lanes (a listing
+    /// reads no object), then takes each stratum's grains from the index. A stratum still not
+    /// as the index records it (replaced behind its back) is read from its own index grain.
     /// - Parameter excluding: strata to leave out.
     /// - Throws: the backend's errors.
     public nonisolated func inventory(excluding: Set<UInt64> = []) async throws(BasinError) -> StratumInventory {
+        try await verifyIndex()
         let listed = try await listStrata().filter { !excluding.contains($0.id) }
         let indexed = try await indexedStrata(covering: listed)
         var strata: [StratumInventory.Stratum] = []
