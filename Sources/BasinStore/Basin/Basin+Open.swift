@@ -126,12 +126,21 @@ extension Basin {
     /// Indexes strata no segment covers; rebuilds the index when segments name missing strata.
     /// Segments of an older format, or damaged, are replaced: their strata are indexed again,
     /// then they go.
+    ///
+    /// Runs without a lock (at open), beside other processes: a prune may rewrite the index and
+    /// delete strata meanwhile. So segments naming strata that are gone are first listed again
+    /// (the prune's new segment replaces them), a segment gone between listing and opening is
+    /// no problem, and a stratum gone between listing and reading is left out.
     func reconcileIndex() async throws(BasinError) {
-        let strata = try await listStrata()
+        var strata = try await listStrata()
+        if !index.coveredStrata.isSubset(of: strata.map(\.id)) {
+            try await index.reload()
+            strata = try await listStrata()
+        }
         let present = Set(strata.map(\.id))
         let covered = index.coveredStrata
         let outdated = index.problems.filter(\.isOlderFormat)
-        for problem in index.problems where !problem.isOlderFormat {
+        for problem in index.problems where !problem.isOlderFormat && problem.error.code != .notFound {
             let state = problem.error.code == .corrupted ? "is damaged" : "could not be read"
             let reason = problem.error.underlying.map { "\($0)" } ?? problem.error.message
             warnings.append("index segment \(problem.name) \(state) (\(reason)) and was ignored; its strata were indexed again from their own indexes")
@@ -151,10 +160,9 @@ extension Basin {
             var entries: [IndexEntry] = []
             var records: [IndexedStratum] = []
             for stratum in missing {
-                let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
-                entries += found.entries.map { IndexEntry(stratum: stratum.id, $0) }
-                records.append(IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
-                                              scanned: !found.complete))
+                guard let found = try await indexFromFooter(stratum) else { continue }
+                entries += found.entries
+                records.append(found.record)
             }
             try await index.addSegment(entries: entries, strata: records)
             try await index.mergeIfNeeded()
@@ -173,13 +181,26 @@ extension Basin {
         var perStratum: [(record: IndexedStratum, entries: [IndexEntry])] = []
         var grains = 0
         for stratum in strata {
-            let found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
-            let record = IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
-                                        scanned: !found.complete)
-            perStratum.append((record, found.entries.map { IndexEntry(stratum: stratum.id, $0) }))
+            guard let found = try await indexFromFooter(stratum) else { continue }
+            perStratum.append(found)
             grains += found.entries.count
         }
         try await index.rebuild(from: perStratum)
-        return (strata.count, grains)
+        return (perStratum.count, grains)
+    }
+
+    /// A listed stratum's record and entries, from its footer and index grain (or a scan), or
+    /// nil when it was deleted since it was listed (by a prune in another process).
+    private func indexFromFooter(_ stratum: (lane: Lane, id: UInt64, size: Int)) async throws(BasinError)
+        -> (record: IndexedStratum, entries: [IndexEntry])? {
+        let found: (entries: [StratumEntry], complete: Bool)
+        do {
+            found = try await reader.entries(lane: stratum.lane, id: stratum.id, size: stratum.size)
+        } catch where error.code == .notFound {
+            return nil
+        }
+        let record = IndexedStratum(id: stratum.id, lane: stratum.lane, size: stratum.size, entries: found.entries,
+                                    scanned: !found.complete)
+        return (record, found.entries.map { IndexEntry(stratum: stratum.id, $0) })
     }
 }
