@@ -133,28 +133,44 @@ struct StratumTests {
         }
     }
 
-    @Test("a flipped bit anywhere never yields wrong bytes")
+    @Test("a flipped bit anywhere is caught by the frame, footer or index grain it falls in, and changes nothing else")
     func bitFlips() throws {
         let stratum = try Self.randomStratum(seed: 13)
         let entries = try StratumParser.scan(stratum.bytes).entries
+        let footerStart = stratum.bytes.count - StratumFooter.size
+        let footer = try StratumFooter.decode(Array(stratum.bytes[footerStart...]), offset: footerStart, stratumSize: stratum.bytes.count)
+        let indexFrame = Int(footer.indexOffset)..<footerStart
         for bit in 0..<(stratum.bytes.count * 8) {
             var damaged = stratum.bytes
-            damaged[bit / 8] ^= 1 << UInt8(bit % 8)
+            let byte = bit / 8
+            damaged[byte] ^= 1 << UInt8(bit % 8)
             for (entry, value) in zip(entries, stratum.values) {
-                let frame = Array(damaged[Int(entry.offset)..<Int(entry.offset + entry.length)])
-                if let grain = try? StratumParser.readGrain(frame: frame, offset: Int(entry.offset), stratumID: stratum.header.stratumID,
-                                                            cipher: stratum.cipher, keyFunction: .plain, expected: entry.key) {
-                    #expect(grain.plain == value, "bit \(bit) gave wrong bytes")
-                    #expect(!(Int(entry.offset)..<Int(entry.offset + entry.length)).contains(bit / 8), "bit \(bit) went unnoticed")
+                let range = Int(entry.offset)..<Int(entry.offset + entry.length)
+                let read = { () throws(CodecError) in
+                    try StratumParser.readGrain(frame: Array(damaged[range]), offset: Int(entry.offset), stratumID: stratum.header.stratumID,
+                                                cipher: stratum.cipher, keyFunction: .plain, expected: entry.key)
+                }
+                if range.contains(byte) {
+                    #expect(throws: CodecError.self, "bit \(bit) in the grain at \(entry.offset) went unnoticed") { try read() }
+                } else {
+                    #expect(try read().plain == value, "bit \(bit) outside the grain at \(entry.offset) changed it")
                 }
             }
-            let footerStart = damaged.count - StratumFooter.size
-            if let footer = try? StratumFooter.decode(Array(damaged[footerStart...]), offset: footerStart, stratumSize: damaged.count),
-               Int(footer.indexOffset) + Int(footer.indexLength) == footerStart {
-                let frame = Array(damaged[Int(footer.indexOffset)..<footerStart])
-                if let read = try? StratumParser.readIndex(frame: frame, footer: footer, cipher: stratum.cipher) {
-                    #expect(read == entries, "bit \(bit) changed the index unnoticed")
-                }
+            // The footer covers all its bytes, the index grain's frame all of its own.
+            let decodeFooter = { () throws(CodecError) in
+                try StratumFooter.decode(Array(damaged[footerStart...]), offset: footerStart, stratumSize: damaged.count)
+            }
+            if byte >= footerStart {
+                #expect(throws: CodecError.self, "bit \(bit) in the footer went unnoticed") { try decodeFooter() }
+                continue
+            }
+            let readIndex = { () throws(CodecError) in
+                try StratumParser.readIndex(frame: Array(damaged[indexFrame]), footer: try decodeFooter(), cipher: stratum.cipher)
+            }
+            if indexFrame.contains(byte) {
+                #expect(throws: CodecError.self, "bit \(bit) in the index grain went unnoticed") { try readIndex() }
+            } else {
+                #expect(try readIndex() == entries, "bit \(bit) outside the index grain changed it")
             }
         }
     }
