@@ -1,3 +1,4 @@
+import BasinTestSupport
 import Foundation
 import Testing
 
@@ -87,8 +88,9 @@ struct StoreCommandTests {
         #expect(absent.status == 1 && absent.stderr.contains(unknown) && absent.stdout.isEmpty)
         #expect(try basin.run(["has", unknown]).status == 1)
         let noFile = try basin.run(["put", scratch.path + "/does-not-exist"])
-        #expect(noFile.status != 0 && noFile.stderr.contains("does-not-exist"))
-        #expect(try basin.run(["init", "--no-encryption"]).status != 0)
+        #expect(noFile.status == 64 && noFile.stderr.contains(scratch.path + "/does-not-exist"), "\(noFile.stderr)")
+        let again = try basin.run(["init", "--no-encryption"])
+        #expect(again.status == 2 && again.stderr.contains("already exists at \(repository)"), "\(again.stderr)")
         #expect(try basin.run(["cat", "stratum", "nothex"]).status == 64)
     }
 
@@ -125,8 +127,9 @@ struct StoreCommandTests {
     }
 
     @Test("a full disk exits 14 naming the stratum; what was stored still reads",
-          .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+          CIPrecondition.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func fullDisk() throws {
+        try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
         let mountPoint = scratch.path + "/small"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         try #require(try runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]).status == 0)
