@@ -79,7 +79,7 @@ struct MaintenanceCommandTests {
         #expect(halves.sorted() == [0, 13])
 
         // A damaged footer is structure: plain check finds it.
-        let meta = try #require(try listing().keys.first { $0.hasPrefix("meta/") })
+        let meta = try #require(try listing().keys.sorted().first { $0.hasPrefix("meta/") })
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: repository + "/" + meta))
         try handle.seekToEnd()
         let end = try handle.offset()
@@ -186,7 +186,7 @@ struct MaintenanceCommandTests {
         try initBasin()
         try writeFiles(source, [("a", 200_000, 1), ("b", 3000, 2)])
         try backUp(source)
-        let segment = try #require(try listing().keys.first { $0.hasPrefix("index/") })
+        let segment = try #require(try listing().keys.sorted().first { $0.hasPrefix("index/") })
         let path = repository + "/" + segment
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[64 + 40] ^= 0x01

@@ -1,6 +1,7 @@
 import BasinCore
 import BasinSnapshots
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,9 @@ private let utcZone = TimeZone(identifier: "UTC")!
 
 /// The numbers (w0 of the id) of the snapshots kept and removed, newest first.
 private func outcome(_ policy: ForgetPolicy, _ snapshots: [Snapshot], zone: TimeZone = utcZone) -> (keep: [UInt64], remove: [UInt64]) {
-    let decision = policy.apply(to: snapshots.shuffled(), timeZone: zone)
+    // The order the snapshots come in must not matter: a shuffle from a fixed seed.
+    var generator = SplitMix64(seed: 0x5eed)
+    let decision = policy.apply(to: snapshots.shuffled(using: &generator), timeZone: zone)
     #expect(decision.keep.count + decision.remove.count == snapshots.count)
     return (decision.keep.map(\.snapshot.id.w0), decision.remove.map(\.id.w0))
 }

@@ -107,7 +107,7 @@ struct CheckerTests {
     @Test("a segment whose entries were altered fails its trailer checksum and is named")
     func segmentDamage() async throws {
         _ = try await filledBasin()
-        let segment = try #require(backend.snapshot().keys.first { $0.hasPrefix("index/") })
+        let segment = try #require(backend.snapshot().keys.sorted().first { $0.hasPrefix("index/") })
         damage(segment) { $0[64 + 40] ^= 0x01 }
         let basin = try await reopen()
         let problems = try await Checker(basin: basin).run().problems
@@ -146,7 +146,7 @@ struct CheckerTests {
     @Test("a malformed key file is named; the basin still opens with the good one")
     func keyFileDamage() async throws {
         _ = try await filledBasin()
-        let good = try #require(backend.snapshot().keys.first { $0.hasPrefix("keys/") })
+        let good = try #require(backend.snapshot().keys.sorted().first { $0.hasPrefix("keys/") })
         var file = try KeyFile.decode(backend.snapshot()[good]!, name: good)
         file.nonce = "00"
         try await backend.write("keys/ffffffffffffffff", bytes: try file.encoded())
