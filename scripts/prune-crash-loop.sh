@@ -3,12 +3,16 @@
 # forgotten; then N times a prune (deleting in the same run, repacking every partly unused
 # stratum) is killed at a random moment, and after each kill `check --read-data` must pass
 # and the kept snapshot must restore equal to its source. A last prune then finishes the work.
+# The kill moments come from SEED (printed; default: random).
 #
-#   prune-crash-loop.sh [N] [BASIN_EXECUTABLE] [DATASET_SIZE]
+#   prune-crash-loop.sh [N] [BASIN_EXECUTABLE] [DATASET_SIZE] [SEED]
 set -euo pipefail
 N=${1:-10}
 BASIN=${2:-$(cd "$(dirname "$0")/.." && swift build --show-bin-path)/basin}
 SIZE=${3:-64M}
+SEED=${4:-$RANDOM}
+echo "prune-crash-loop: seed $SEED"
+RANDOM=$SEED
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MK="$(cd "$(dirname "$0")" && pwd)/mktree.py"
@@ -42,13 +46,13 @@ for i in $(seq 1 "$N"); do
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if ! "$BASIN" check --read-data >"$work/check.txt" 2>&1; then
-    echo "prune-crash-loop: check fails after kill $i at ${delay} ms:" >&2
+    echo "prune-crash-loop: check fails after kill $i at ${delay} ms (seed $SEED):" >&2
     cat "$work/check.txt" >&2
     exit 1
   fi
   rm -rf "$work/restored"
   "$BASIN" restore latest --target "$work/restored" >/dev/null
-  cmp -s "$work/src.digest" <(python3 "$MK" digest "$work/restored$work/src") || { echo "prune-crash-loop: restore differs after kill $i" >&2; exit 1; }
+  cmp -s "$work/src.digest" <(python3 "$MK" digest "$work/restored$work/src") || { echo "prune-crash-loop: restore differs after kill $i (seed $SEED)" >&2; exit 1; }
 done
 "$BASIN" prune --grace-period 0 --max-unused 0 >/dev/null
 "$BASIN" check --read-data >/dev/null
