@@ -101,6 +101,8 @@ let package = Package(
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
+        // The store as an embedded key/value store, timed beside SQLite by scripts/bench-kv.sh.
+        .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinStore"], path: "Benchmarks/KVBench"),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [

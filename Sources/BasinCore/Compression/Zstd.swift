@@ -20,8 +20,8 @@ public enum Zstd {
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(CodecError) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         guard ZSTD_isError(bound) == 0 else { throw codecError(bound, offset: 0) }
-        guard let context = takeContext() else { throw .invalidValue(offset: 0, field: "zstd context (out of memory)") }
-        defer { giveBack(context) }
+        guard let context = compressionContexts.take() else { throw .invalidValue(offset: 0, field: "zstd context (out of memory)") }
+        defer { compressionContexts.giveBack(context) }
         var result = 0
         let frame = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
             // SAFETY: `buffer` has room for `bound` bytes, which is what we tell zstd; zstd
@@ -35,7 +35,8 @@ public enum Zstd {
         return frame
     }
 
-    /// A compression context lent to one call at a time (hence `@unchecked Sendable`).
+    /// A libzstd context (compression or decompression) lent to one call at a time (hence
+    /// `@unchecked Sendable`).
     // SAFETY: a context has exactly one holder at any time, the idle list or the one call that
     // took it; only that call uses it, and it is freed only when the idle list is full.
     struct Context: @unchecked Sendable {
@@ -43,27 +44,39 @@ public enum Zstd {
     }
 
     /// Contexts kept between one-shot calls: making one per call allocates and clears its
-    /// tables (about a MiB at level 3) each time, which shows when values are many and small.
-    /// The frame is the one `ZSTD_compress` makes: `ZSTD_compressCCtx` uses the level given and
-    /// ignores whatever a context was used with before.
-    static let idleContexts = Mutex<[Context]>([])
-    /// Idle contexts kept at most (concurrent callers use about one per core); zstd itself
-    /// shrinks a context whose tables stay oversized for its later inputs.
-    static let maxIdleContexts = 8
+    /// tables (about a MiB to compress at level 3, a few hundred KiB to decompress) each
+    /// time, which shows when values are many and small. One-shot calls reset what matters:
+    /// `ZSTD_compressCCtx` uses the level given, `ZSTD_decompressDCtx` starts a new frame.
+    final class ContextPool: Sendable {
+        private let idle = Mutex<[Context]>([])
+        private let make: @Sendable () -> OpaquePointer?
+        private let free: @Sendable (OpaquePointer) -> Void
+        /// Idle contexts kept at most (concurrent callers use about one per core); zstd itself
+        /// shrinks a context whose tables stay oversized for its later inputs.
+        static let maxIdle = 8
 
-    static func takeContext() -> Context? {
-        if let context = idleContexts.withLock({ $0.popLast() }) { return context }
-        return ZSTD_createCCtx().map(Context.init)
-    }
-
-    static func giveBack(_ context: Context) {
-        let kept = idleContexts.withLock { idle in
-            guard idle.count < maxIdleContexts else { return false }
-            idle.append(context)
-            return true
+        init(make: @escaping @Sendable () -> OpaquePointer?, free: @escaping @Sendable (OpaquePointer) -> Void) {
+            self.make = make
+            self.free = free
         }
-        if !kept { ZSTD_freeCCtx(context.pointer) }
+
+        func take() -> Context? {
+            if let context = idle.withLock({ $0.popLast() }) { return context }
+            return make().map(Context.init)
+        }
+
+        func giveBack(_ context: Context) {
+            let kept = idle.withLock { idle in
+                guard idle.count < Self.maxIdle else { return false }
+                idle.append(context)
+                return true
+            }
+            if !kept { free(context.pointer) }
+        }
     }
+
+    static let compressionContexts = ContextPool(make: { ZSTD_createCCtx() }, free: { _ = ZSTD_freeCCtx($0) })
+    static let decompressionContexts = ContextPool(make: { ZSTD_createDCtx() }, free: { _ = ZSTD_freeDCtx($0) })
 
     /// Compresses `input` into one zstd frame.
     /// - Parameters:
@@ -93,10 +106,32 @@ public enum Zstd {
         // Start from the declared size when there is one (up to 64 MiB: a header is untrusted
         // and `maxSize` may be generous); otherwise, and beyond that, grow as output appears, so
         // garbage never makes us allocate more than twice what it actually decodes to.
+        if declared < unknownContentSize - 1, declared <= 1 << 26, let whole = decompressDeclared(input, size: Int(declared)) {
+            return whole
+        }
         let initialCapacity = declared < unknownContentSize - 1
             ? Int(min(declared, 1 << 26)) : min(maxSize, max(input.count * 4, 1 << 16))
         let decoder = try ZstdDecompressor(maxSize: maxSize)
         let output = try decoder.decompressWhole(input, initialCapacity: initialCapacity)
+        return output
+    }
+
+    /// The common case, frames Basin wrote: one frame whose header gives its size, decoded in
+    /// one call with a pooled context into a buffer of exactly that size. Nil when that does
+    /// not succeed (more frames, a wrong size, damage): the streaming path then decodes it
+    /// again and names the failure precisely.
+    static func decompressDeclared(_ input: UnsafeRawBufferPointer, size: Int) -> [UInt8]? {
+        guard let context = decompressionContexts.take() else { return nil }
+        defer { decompressionContexts.giveBack(context) }
+        var result = 0
+        let output = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            // SAFETY: `buffer` has room for `size` bytes, which is what we tell zstd; it writes
+            // at most that and returns how many, which alone we mark initialized. `input` is
+            // valid for `input.count` bytes; `context` is this call's alone until `giveBack`.
+            result = ZSTD_decompressDCtx(context.pointer, buffer.baseAddress, size, input.baseAddress, input.count)
+            initialized = ZSTD_isError(result) == 0 ? result : 0
+        }
+        guard ZSTD_isError(result) == 0, output.count == size else { return nil }
         return output
     }
 

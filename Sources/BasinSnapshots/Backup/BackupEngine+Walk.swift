@@ -111,7 +111,21 @@ extension BackupEngine {
     /// The subtree a parent snapshot's entry points to, for change detection below it.
     func subtree(of entry: TreeEntry?) async throws(BasinError) -> Tree? {
         guard let entry, entry.type == .directory, let key = entry.content else { return nil }
+        if let tree = parentTrees.withLock({ $0[key] }) { return tree }
         return try await repository.loadTree(key)
+    }
+
+    /// The parent snapshot's root tree. From a remote basin, the trees below it are read
+    /// ahead too, level by level in a few requests per level, up to ``parentTreeBudget``
+    /// entries: the walk would otherwise wait for one request per directory. A local basin
+    /// reads each tree when the walk reaches it, which costs less memory and no more time.
+    func loadParentTrees(below root: Key) async throws(BasinError) -> Tree {
+        if basin.isRemote {
+            let trees = await TreeLoader.readTrees(from: [root], repository: repository, entryBudget: Self.parentTreeBudget)
+            parentTrees.withLock { $0 = trees }
+        }
+        if let tree = parentTrees.withLock({ $0[root] }) { return tree }
+        return try await repository.loadTree(root)
     }
 
     /// Entries of one directory: ready ones at once; file reads batched onto the readers;

@@ -24,6 +24,10 @@ public final class BackupEngine: Sendable {
     let accounts = AccountNames()
     let readers: AsyncSemaphore
     let state = Mutex(State())
+    /// The parent snapshot's trees, read ahead from a remote basin (see `loadParentTrees`).
+    let parentTrees = Mutex<[Key: Tree]>([:])
+    /// Entries of parent trees read ahead at most (≈ 200 bytes each).
+    static let parentTreeBudget = 400_000
 
     struct State {
         var summary = SnapshotRecord.Summary()
@@ -60,7 +64,7 @@ public final class BackupEngine: Sendable {
         let startDate = Date()
         let targets = try options.paths.map { path throws(BasinError) in try Self.absoluteComponents(path) }
         let parent = try await chooseParent(paths: targets)
-        let parentRoot: Tree? = if let key = parent?.record.treeKey { try await repository.loadTree(key) } else { nil }
+        let parentRoot: Tree? = if let key = parent?.record.treeKey { try await loadParentTrees(below: key) } else { nil }
         let root = PathNode.build(targets)
         let writtenBefore = await basin.written
 

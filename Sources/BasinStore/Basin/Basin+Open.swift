@@ -76,6 +76,10 @@ extension Basin {
         var keys: MasterKeys?
         if config.payloadAlgorithm != PayloadAlgorithm.none {
             keys = try await unlock(backend: backend, password: password)
+        } else if try await !backend.list(prefix: KeyFile.folder).isEmpty {
+            // The config is not authenticated: one rewritten to say `none` must not make this
+            // client write the basin's new strata in clear (docs/SECURITY.md).
+            throw BasinError(.corrupted, "the config of the basin at \(backend.location) says it is unencrypted, but the basin has key files: the config was altered; refusing to use it")
         }
         let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
         let index = try await SegmentedIndex.open(backend: backend)

@@ -14,6 +14,10 @@ extension Basin {
         dataBackend is any LocalFileBackend ? .local : .remote
     }
 
+    /// Whether the basin's hot lanes (meta, index) live on a remote store, where each read
+    /// is a request with a round trip: callers then read ahead in batches.
+    public nonisolated var isRemote: Bool { !(backend is any LocalFileBackend) }
+
     /// Reads many grains with few requests: they are planned stratum by stratum
     /// (``GrainFetchPlan``), ranges are read `rangesInFlight` at a time, and each grain is
     /// opened and verified (frame checksum, AEAD, key) as its range arrives.
