@@ -12,7 +12,9 @@ struct PruneCommand: AsyncParsableCommand {
             Two phases. First, under a shared lock (backups may run meanwhile): every key the \
             snapshots reach is marked (reading only the meta lane), wholly unused strata are \
             condemned, and partly unused ones (more unused than --max-unused) have their live \
-            grains written again into new strata and are condemned too. A condemnation record \
+            grains written again into new strata and are condemned too; so are small strata \
+            (under a quarter of the target size), merged into full ones once a lane has at \
+            least 8 of them (--no-compaction: never). A condemnation record \
             is written; nothing is deleted. Then, under an exclusive lock, strata condemned at \
             least --grace-period ago are deleted, unless a snapshot now reaches them. When \
             another process holds a lock, deletion is deferred to a later run.
@@ -47,7 +49,10 @@ struct PruneCommand: AsyncParsableCommand {
         let plan = report.plan
         print("\(report.snapshots) snapshot\(report.snapshots == 1 ? "" : "s") reach \(report.liveKeys) keys; \(plan.sizeBefore == 0 ? "the basin is empty" : "live grains take \(Format.bytes(plan.liveBytes)) of \(Format.bytes(plan.sizeBefore))")")
         print("to delete: \(describe(plan.condemn)) wholly unused")
-        print("to repack: \(describe(plan.repack.map(\.stratum))), \(Format.bytes(plan.bytesToRepack)) of live grains to write again")
+        print("to repack: \(describe(plan.repack.map(\.stratum))), \(Format.bytes(plan.bytesToRepack - plan.bytesToCompact)) of live grains to write again")
+        if !plan.compact.isEmpty {
+            print("to compact: \(describe(plan.compact.map(\.stratum))) of small strata, \(Format.bytes(plan.bytesToCompact)) of live grains to merge into full ones")
+        }
         if !plan.keptPartly.isEmpty {
             print("kept as is: \(describe(plan.keptPartly)) with \(Format.bytes(plan.unusedKept)) unused (under --max-unused, over --max-repack-size, or cold)")
         }
@@ -62,7 +67,7 @@ struct PruneCommand: AsyncParsableCommand {
             return
         }
         if let repack = report.repack {
-            print("repacked \(repack.repacked.count) strata: \(repack.grainsWritten) grains into \(repack.strataWritten) new strata (\(Format.bytes(repack.bytesWritten)))")
+            print("\(plan.compact.isEmpty ? "repacked" : "repacked and compacted") \(repack.repacked.count) strata: \(repack.grainsWritten) grains into \(repack.strataWritten) new strata (\(Format.bytes(repack.bytesWritten)))")
         }
         if let condemnation = report.condemnation {
             let due = condemnation.record.date.addingTimeInterval(options.gracePeriod)
@@ -98,6 +103,8 @@ struct PruneJSON: Encodable {
         let bytesToDelete: Int
         let strataToRepack: [String]
         let bytesToRepack: Int
+        let strataToCompact: [String]
+        let bytesToCompact: Int
         let strataKeptPartly: Int
         let unusedBytesKept: Int
         let liveBytes: Int
@@ -133,7 +140,8 @@ struct PruneJSON: Encodable {
         snapshots = report.snapshots
         liveKeys = report.liveKeys
         self.plan = Plan(strataToDelete: plan.condemn.map(\.name), bytesToDelete: plan.bytesToDelete,
-                         strataToRepack: plan.repack.map(\.stratum.name), bytesToRepack: plan.bytesToRepack,
+                         strataToRepack: plan.repack.map(\.stratum.name), bytesToRepack: plan.bytesToRepack - plan.bytesToCompact,
+                         strataToCompact: plan.compact.map(\.stratum.name), bytesToCompact: plan.bytesToCompact,
                          strataKeptPartly: plan.keptPartly.count, unusedBytesKept: plan.unusedKept, liveBytes: plan.liveBytes,
                          sizeBefore: plan.sizeBefore, sizeAfter: plan.sizeAfter)
         repackedStrata = report.repack?.repacked.count

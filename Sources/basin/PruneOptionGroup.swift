@@ -14,6 +14,9 @@ struct PruneOptionGroup: ParsableArguments {
     @Option(name: .customLong("repack-cold"), help: ArgumentHelp("always: repack data strata too; never: only delete wholly unused data strata (a cold data lane).", valueName: "never|always"))
     var repackCold = "always"
 
+    @Flag(name: .customLong("no-compaction"), help: "Leave small strata as they are (by default, once a lane has at least 8 under a quarter of the target size, they are merged into full ones).")
+    var noCompaction = false
+
     @Option(name: .customLong("grace-period"), help: ArgumentHelp("Delete condemned strata only this long after their condemnation (30m, 24h, 2d; 0 = in the same run).", valueName: "DURATION"))
     var gracePeriod = "24h"
 
@@ -26,6 +29,7 @@ struct PruneOptionGroup: ParsableArguments {
     func pruneOptions(dryRun: Bool) throws -> PruneOptions {
         var options = PruneOptions()
         options.dryRun = dryRun
+        options.plan.compact = !noCompaction
         guard let percent = Self.percentage(maxUnused) else {
             throw ValidationError("--max-unused takes a percentage from 0% to 100%, not '\(maxUnused)'")
         }

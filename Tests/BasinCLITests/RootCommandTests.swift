@@ -80,6 +80,39 @@ struct RootCommandTests {
         try await fail(["rm", "xyz"], status: 64, "not a key")
     }
 
+    /// Files in the basin's directory (strata, index segments, root records, config, …).
+    func basinFiles() throws -> [String] {
+        try FileManager.default.subpathsOfDirectory(atPath: repository).filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: repository + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+    }
+
+    @Test("30 one-value put processes leave a stratum each; prune compacts them into one, every value reads back, check is clean")
+    func pruneCompactsPuts() async throws {
+        try await initBasin()
+        var keys: [String: Int] = [:]
+        for n in 0..<30 {
+            let file = try scratch.file("value\(n)", seededBytes(200 + n, seed: UInt64(300 + n)))
+            keys[try #require(try await succeed(["put", file]).first)] = n
+        }
+        let before = try basinFiles()
+        #expect(before.filter { $0.hasPrefix("data/") }.count == 30)
+        let dryRun = try await succeed(["prune", "--dry-run"])
+        #expect(dryRun.contains { $0.hasPrefix("to compact: 30 strata (data 30, meta 0)") }, "\(dryRun)")
+        #expect(try await succeed(["prune", "--grace-period", "0", "--no-compaction"]).contains { $0.contains("compact") } == false)
+        #expect(try basinFiles().filter { $0.hasPrefix("data/") }.count == 30)
+        let output = try await succeed(["prune", "--grace-period", "0"])
+        #expect(output.contains { $0.hasPrefix("repacked and compacted 30 strata: 30 grains into 1 new strata") }, "\(output)")
+        let after = try basinFiles()
+        #expect(after.filter { $0.hasPrefix("data/") }.count == 1 && after.count < 10, "\(after)")
+        for (key, n) in keys {
+            let get = try await basin.execute(["get", key])
+            #expect(get.status == 0 && get.stdout == seededBytes(200 + n, seed: UInt64(300 + n)), "\(key): \(get.stderr)")
+        }
+        #expect(try await succeed(["check", "--read-data"]).last?.contains("no problems") ?? false)
+    }
+
     @Test("put --name, get --name, names with prefix and --json, setting a name again, rm --name")
     func namedKeys() async throws {
         try await initBasin()

@@ -17,9 +17,44 @@ struct PrunePlanTests {
     }
 
     func plan(_ strata: [StratumInventory.Stratum], live: [UInt64], pending: Set<UInt64> = [],
-              preferred: [UInt64: UInt64] = [:], settings: PrunePlan.Settings = .init()) -> PrunePlan {
+              preferred: [UInt64: UInt64] = [:], settings: PrunePlan.Settings = .init(), targetSize: Int = 4000) -> PrunePlan {
         PrunePlan.make(inventory: StratumInventory(strata: strata), live: Set(live.map(Self.key)), pending: pending,
-                       preferred: { preferred[$0.w0] }, settings: settings)
+                       preferred: { preferred[$0.w0] }, settings: settings, targetSize: targetSize)
+    }
+
+    @Test("small strata are compacted lane by lane once a lane has enough of them, within the budget; never a cold data lane")
+    func compaction() {
+        // Target 40 000 bytes: a stratum under 10 000 is small. Data: nine small strata of
+        // one grain, a small one partly unused (under --max-unused) and a full one; meta: 3 small.
+        var strata = (1...9).map { Self.stratum(UInt64($0), [100 + UInt64($0)]) }
+        strata.append(Self.stratum(10, Array(200..<240)))
+        strata.append(Self.stratum(11, Array(300..<309)))
+        strata += (12...14).map { Self.stratum(UInt64($0), [400 + UInt64($0)], lane: .meta) }
+        var live = (101...109).map(UInt64.init) + Array(200..<240) + (300...307).map(UInt64.init) + (412...414).map(UInt64.init)
+        var settings = PrunePlan.Settings()
+        settings.maxUnused = 0.2
+        let compacted = plan(strata, live: live, settings: settings, targetSize: 40_000)
+        #expect(compacted.compact.map(\.stratum.id) == Array(1...9) + [11])
+        #expect(compacted.compact.allSatisfy { $0.stratum.lane == .data })
+        #expect(compacted.repack.isEmpty && compacted.condemn.isEmpty)
+        #expect(compacted.keptPartly.isEmpty, "the small meta strata are too few, and fully used")
+        #expect(compacted.bytesToCompact == 17_000 && compacted.bytesToDelete == 9 * 1200 + 9200)
+
+        var fewer = settings
+        fewer.minSmallStrata = 11
+        let none = plan(strata, live: live, settings: fewer, targetSize: 40_000)
+        #expect(none.compact.isEmpty && none.keptPartly.map(\.id) == [11])
+        var budget = settings
+        budget.maxRepackBytes = 4500
+        #expect(plan(strata, live: live, settings: budget, targetSize: 40_000).compact.map(\.stratum.id) == [1, 2, 3, 4])
+        var cold = settings
+        cold.repackData = false
+        #expect(plan(strata, live: live, settings: cold, targetSize: 40_000).compact.isEmpty)
+        var off = settings
+        off.compact = false
+        #expect(plan(strata, live: live, settings: off, targetSize: 40_000).compact.isEmpty)
+        live.removeAll { $0 == 101 }
+        #expect(plan(strata, live: live, settings: settings, targetSize: 40_000).condemn.map(\.id) == [1])
     }
 
     @Test("dead strata are condemned, mostly dead ones repacked, barely dead ones kept")

@@ -266,11 +266,13 @@ extension BackupEngine {
                     entry.content = options.dryRun ? basin.key(of: content) : try await basin.put(content)
                 }
             } else {
-                let key = try await basin.put(reading: { buffer in
+                let read = { (buffer: UnsafeMutableRawBufferPointer) throws -> Int in
                     let count = try FileSystem.read(fd, into: buffer)
                     bytesRead += Int64(count)
                     return count
-                }, storing: !options.dryRun)
+                }
+                // A dry run only hashes: the key is what the value would be stored under.
+                let key = options.dryRun ? try basin.key(reading: read) : try await basin.put(reading: read)
                 entry.content = bytesRead == 0 ? nil : key
             }
         } catch let error as Errno {

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// 1. **Condemn**, under a shared lock (backups may run meanwhile): mark every key the
 ///    snapshots and roots reach (reading the meta lane only), plan per stratum, write the live grains
-///    of partly dead strata again into new strata, then write a condemnation record naming
-///    the wholly dead and the repacked strata. Nothing is deleted.
+///    of partly dead strata, and of small strata (compaction), again into new strata, then
+///    write a condemnation record naming the wholly dead, the repacked and the compacted
+///    strata. Nothing is deleted.
 /// 2. **Delete**, under an exclusive lock (no backup runs): for each condemnation record
 ///    whose grace period has passed, mark again from the snapshots that exist now, rescue
 ///    any condemned stratum holding the last copy of a key they reach, make the index cover
@@ -85,7 +86,8 @@ public struct Pruner: Sendable {
         let (records, unreadable) = try await basin.condemnations()
         let pending = records.reduce(into: Set<UInt64>()) { $0.formUnion($1.record.stratumIDs) }
         let plan = PrunePlan.make(inventory: inventory, live: marked.live, pending: pending,
-                                  preferred: { basin.locate($0)?.stratum }, settings: options.plan)
+                                  preferred: { basin.locate($0)?.stratum }, settings: options.plan,
+                                  targetSize: basin.config.stratumTargetSize)
         var report = PruneReport(snapshots: marked.snapshots, liveKeys: marked.live.count, plan: plan)
         report.warnings = marked.warnings + unreadable.map { "\($0.message) (its strata are kept)" }
         report.sizeBefore = inventory.totalBytes
@@ -96,8 +98,10 @@ public struct Pruner: Sendable {
         if options.dryRun { return report }
 
         var condemned = plan.condemn
-        if !plan.repack.isEmpty {
-            let repacked = try await basin.repack(plan.repack)
+        if !plan.repack.isEmpty || !plan.compact.isEmpty {
+            // Repacked and compacted grains go through the same writers, so they fill the
+            // same new strata.
+            let repacked = try await basin.repack(plan.repack + plan.compact)
             report.warnings += repacked.problems.map { "not repacked: \($0.message)" }
             condemned += repacked.repacked
             report.repack = repacked

@@ -30,7 +30,7 @@ extension Basin {
             throw BasinError(.notFound, "no stratum \(Hex.encode(id)) in the basin")
         }
         let name = StratumName.objectName(lane: stratum.lane, id: id)
-        let headerBytes = try await reader.backend(for: stratum.lane).read(name, range: 0..<min(StratumHeader.size, stratum.size))
+        let headerBytes = try await lanes.backend(for: stratum.lane).read(name, range: 0..<min(StratumHeader.size, stratum.size))
         let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(headerBytes) }
         let found = try await reader.entries(lane: stratum.lane, id: id, size: stratum.size)
         let grains = found.entries.map {

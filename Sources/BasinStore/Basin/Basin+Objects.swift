@@ -6,7 +6,7 @@ extension Basin {
     public nonisolated func writeSealedObject(_ name: String, plain: [UInt8]) async throws(BasinError) {
         let bytes: [UInt8]
         do {
-            bytes = try SealedObject.seal(plain, name: name, algorithm: reader.algorithm, masterKey: reader.masterKey,
+            bytes = try SealedObject.seal(plain, name: name, algorithm: keyring.algorithm, masterKey: keyring.masterKey,
                                           salt: SecureRandom.bytes(32))
         } catch {
             throw BasinError(.internalError, "could not seal \(name)", underlying: error)
@@ -19,7 +19,7 @@ extension Basin {
     public nonisolated func readSealedObject(_ name: String) async throws(BasinError) -> [UInt8] {
         let bytes = try await backend.read(name)
         do {
-            return try SealedObject.open(bytes, name: name, algorithm: reader.algorithm, masterKey: reader.masterKey)
+            return try SealedObject.open(bytes, name: name, algorithm: keyring.algorithm, masterKey: keyring.masterKey)
         } catch {
             throw BasinError(.corrupted, "object \(name) is damaged: \(error)", underlying: error)
         }

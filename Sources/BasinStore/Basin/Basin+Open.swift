@@ -120,7 +120,7 @@ extension Basin {
     public nonisolated func listStrata() async throws(BasinError) -> [(lane: Lane, id: UInt64, size: Int)] {
         var strata: [(lane: Lane, id: UInt64, size: Int)] = []
         for lane in [Lane.data, .meta] {
-            for info in try await reader.backend(for: lane).list(prefix: lane.folder + "/") {
+            for info in try await lanes.backend(for: lane).list(prefix: lane.folder + "/") {
                 if let id = StratumName.parse(info.name, lane: lane) { strata.append((lane, id, info.size)) }
             }
         }

@@ -3,34 +3,90 @@ import BasinCore
 extension Basin {
     // MARK: - Putting values
 
+    /// Chunks hashed and compressed at once by one put: enough to keep both cores busy on one
+    /// large value, few enough that memory stays bounded (each is ≤ max chunk size).
+    static let chunksInFlight = 3
+
     /// Stores `value` and returns its key. Storing a key already held writes nothing.
     ///
     /// A value that content-defined chunking cuts into one chunk is one blob grain; a larger
-    /// one is a blob per chunk plus a clast keyed by the whole value.
-    /// - Throws: `.invalidArgument` for a value too large for one grain (never, once chunked),
-    ///   or the error of a failed commit.
+    /// one is a blob per chunk plus a clast keyed by the whole value. The same as
+    /// ``put(reading:)`` of the value, cutting the buffer where it is.
+    /// - Throws: the error of a failed commit.
     @discardableResult
     public nonisolated func put(_ value: [UInt8]) async throws(BasinError) -> Key {
-        let chunker = FastCDC(parameters: parameters)
-        var chunks: [Range<Int>] = []
-        var start = 0
-        value.withUnsafeBytes { buffer in
-            while start < buffer.count {
-                let length = chunker.cut(UnsafeRawBufferPointer(rebasing: buffer[start...]))
-                chunks.append(start..<(start + length))
-                start += length
+        var chunks = ValueChunks(value, chunker: FastCDC(parameters: parameters))
+        return try await put(chunks: { chunks.next() })
+    }
+
+    /// Stores a value read piece by piece from `read`, with memory bounded by a few maximum
+    /// chunk sizes however long the value is.
+    ///
+    /// - Parameter read: fills a prefix of the buffer it is given, returning the number of
+    ///   bytes read; 0 means the end of the value.
+    /// - Returns: the value's key (the same as `put` of the whole value would return).
+    /// - Throws: `.unavailable` wrapping what `read` threw; the error of a failed commit.
+    @discardableResult
+    public nonisolated func put(reading read: (UnsafeMutableRawBufferPointer) throws -> Int) async throws(BasinError) -> Key {
+        var chunker = Chunker(parameters: parameters)
+        return try await put(chunks: { try chunker.next(read: read) })
+    }
+
+    /// The key of a value read piece by piece from `read`, storing nothing (a dry run's key).
+    /// - Throws: what `read` throws.
+    public nonisolated func key(reading read: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> Key {
+        var hasher = keyFunction.makeHasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try read($0) }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+        return Key(bytes: hasher.finalize())!
+    }
+
+    /// The one put: chunks come from `next` until it returns nil. A value of one chunk is one
+    /// blob, stored here; the chunks of a larger one are hashed, compressed and sealed
+    /// ``chunksInFlight`` at a time while the next ones are read, then its clast is stored.
+    nonisolated func put(chunks next: () throws -> [UInt8]?) async throws(BasinError) -> Key {
+        do {
+            guard let first = try next() else { return try await putBlob([], key: keyFunction.key(of: [])) }
+            guard let second = try next() else { return try await putBlob(first, key: keyFunction.key(of: first)) }
+            var whole = keyFunction.makeHasher()
+            var lengths: [Int] = []
+            var keys: [Key?] = []
+            try await withThrowingTaskGroup(of: (Int, Key).self) { group in
+                var inFlight = 0
+                var upcoming: [UInt8]? = first
+                var lookahead: [UInt8]? = second
+                while let chunk = upcoming {
+                    whole.update(chunk)
+                    let index = lengths.count
+                    lengths.append(chunk.count)
+                    keys.append(nil)
+                    if inFlight == Self.chunksInFlight, let (done, key) = try await group.next() {
+                        keys[done] = key
+                        inFlight -= 1
+                    }
+                    group.addTask { (index, try await self.putBlob(chunk, key: self.keyFunction.key(of: chunk))) }
+                    inFlight += 1
+                    if let held = lookahead {
+                        upcoming = held
+                        lookahead = nil
+                    } else {
+                        upcoming = try next()
+                    }
+                }
+                while let (done, key) = try await group.next() { keys[done] = key }
             }
+            guard let key = Key(bytes: whole.finalize()) else { throw BasinError(.internalError, "hash output has the wrong size") }
+            let clast = Clast(chunks: zip(keys, lengths).map { Clast.Chunk(key: $0!, length: $1) })
+            return try await putClast(clast, key: key)
+        } catch let error as BasinError {
+            throw error
+        } catch {
+            throw BasinError(.unavailable, "reading the value to store failed: \(error)", underlying: error)
         }
-        guard chunks.count > 1 else {
-            return try await putBlob(value, key: keyFunction.key(of: value))
-        }
-        var clast = Clast(chunks: [])
-        for range in chunks {
-            let piece = Array(value[range])
-            let chunkKey = try await putBlob(piece, key: keyFunction.key(of: piece))
-            clast.chunks.append(Clast.Chunk(key: chunkKey, length: piece.count))
-        }
-        return try await putClast(clast, key: keyFunction.key(of: value))
     }
 
     /// Stores one grain of `kind` (not a blob that may need chunking: see `put`), keyed by its content.
@@ -52,7 +108,7 @@ extension Basin {
         return key
     }
 
-    /// Compresses outside the actor (the parallel part), then seals in order inside it.
+    /// Compresses in the caller's task (the parallel part), then seals in order in the lane's writer.
     nonisolated func putPrepared(_ plain: [UInt8], kind: GrainKind, key: Key) async throws(BasinError) {
         if index.lookup(key) != nil { return }
         let prepared: PreparedGrain
@@ -61,119 +117,25 @@ extension Basin {
         } catch {
             throw BasinError(.invalidArgument, "value with key \(key) cannot be stored: \(error)", underlying: error)
         }
-        try await insert(prepared)
+        try await writer(kind.lane).insert(prepared)
     }
 
-    /// Seals `grain` into its lane's open stratum, committing the stratum first when full.
-    func insert(_ grain: PreparedGrain) async throws(BasinError) {
-        if let failure { throw failure }
-        if pending[grain.key] != nil || index.lookup(grain.key) != nil { return }
-        let lane = grain.kind.lane
-        if let builder = builder(lane), builder.grainCount > 0,
-           builder.projectedSize(adding: grain.payload.count) > config.stratumTargetSize {
-            rotate(lane)
-        }
-        if builder(lane) == nil { try startStratum(lane) }
-        let entry: StratumEntry
-        do {
-            entry = try withBuilder(lane) { builder in try builder!.append(grain) }
-        } catch {
-            throw BasinError(.internalError, "could not seal grain \(grain.key)", underlying: error)
-        }
-        pending[grain.key] = PendingGrain(lane: lane, stratumID: builder(lane)!.stratumID, entry: entry)
-        written.grains += 1
-        written.plainBytes += Int64(grain.plainLength)
-        while sealed.count > Self.maxSealedInFlight, let oldest = commits.first {
-            await oldest.task.value
-        }
-        if let failure { throw failure }
-    }
+    // MARK: - Committing
 
     /// Commits every open stratum (data first, then meta: a clast is never durable before its
     /// chunks) and waits until they are durable and indexed.
     /// - Throws: the error of any failed commit; the basin then refuses writes.
     public func flush() async throws(BasinError) {
-        rotate(.meta)
-        try await flushData()
+        try await dataWriter.flush()
+        try await metaWriter.flush()
         try await index.mergeIfNeeded()
     }
 
     /// Commits the data lane's open stratum and waits until every commit so far is done,
     /// leaving the meta lane open (a backup's last trees and its snapshot then share a stratum).
     public func flushData() async throws(BasinError) {
-        rotate(.data)
-        for commit in commits { await commit.task.value }
-        if let failure { throw failure }
-    }
-
-    // MARK: - Strata
-
-    func builder(_ lane: Lane) -> StratumBuilder? { lane == .data ? dataBuilder : metaBuilder }
-
-    func withBuilder<R>(_ lane: Lane, _ body: (inout StratumBuilder?) throws -> R) rethrows -> R {
-        lane == .data ? try body(&dataBuilder) : try body(&metaBuilder)
-    }
-
-    func startStratum(_ lane: Lane) throws(BasinError) {
-        let builder = try makeBuilder(lane)
-        withBuilder(lane) { $0 = builder }
-    }
-
-    /// Finishes the lane's open stratum and starts its commit (docs/FORMAT.md §4.5).
-    ///
-    /// Data strata hold blobs, which name no other grain: their commits run side by side and
-    /// may finish in any order. A meta stratum's clasts and trees name grains of earlier
-    /// strata of both lanes, so its commit waits until every commit started before it is
-    /// done; rotating the data lane first puts the chunks of its clasts among those.
-    func rotate(_ lane: Lane) {
-        if lane == .meta, metaBuilder?.grainCount ?? 0 > 0 { rotate(.data) }
-        guard let builder = withBuilder(lane, { builder in defer { builder = nil }; return builder }),
-              builder.grainCount > 0 else { return }
-        let id = builder.stratumID
-        let entries = builder.entries
-        let bytes: [UInt8]
-        do {
-            bytes = try builder.finish()
-        } catch {
-            failure = BasinError(.internalError, "could not finish stratum \(StratumName.objectName(lane: lane, id: id))", underlying: error)
-            return
-        }
-        sealed[id] = bytes
-        let earlier = lane == .meta ? commits.map(\.task) : []
-        let task = Task {
-            for commit in earlier { await commit.value }
-            await self.commit(lane: lane, id: id, entries: entries)
-        }
-        commits.append(Commit(stratumID: id, task: task))
-    }
-
-    /// Writes a finished stratum durably, then indexes it, then forgets its pending grains.
-    func commit(lane: Lane, id: UInt64, entries: [StratumEntry]) async {
-        defer {
-            sealed[id] = nil
-            commits.removeAll { $0.stratumID == id }
-        }
-        guard failure == nil, let bytes = sealed[id] else { return }
-        let name = StratumName.objectName(lane: lane, id: id)
-        do {
-            try await reader.backend(for: lane).write(name, bytes: bytes)
-        } catch {
-            failure = BasinError(error.code, "committing stratum \(name) failed; the basin refuses further writes: \(error.message)",
-                                 underlying: error)
-            return
-        }
-        do {
-            try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
-        } catch {
-            // The stratum is durable; the next open indexes it from its footer.
-            failure = BasinError(error.code, "indexing stratum \(name) failed (it is stored; the next open indexes it); the basin refuses further writes: \(error.message)",
-                                 underlying: error)
-            return
-        }
-        written.strata += 1
-        written.storedBytes += Int64(bytes.count)
-        for entry in entries where pending[entry.key]?.stratumID == id {
-            pending[entry.key] = nil
-        }
+        try await dataWriter.flush()
+        await metaWriter.waitForCommits()
+        try metaWriter.failure.check()
     }
 }

@@ -4,73 +4,62 @@ import BasinCore
 /// under the key that is their (keyed) BLAKE3 hash.
 ///
 /// Small values become one grain in the `data` lane; a value cut into several chunks becomes
-/// one grain per chunk plus a clast in the `meta` lane. Grains are sealed into strata, which
-/// are committed when full and on `flush()`: a value is durable once a `flush()` after its
-/// `put` has returned. Writes are refused after a failed commit (the cause is rethrown).
+/// one grain per chunk plus a clast in the `meta` lane. Each lane's ``StratumWriter`` seals
+/// grains into strata, committed when full and on `flush()`: a value is durable once a
+/// `flush()` after its `put` has returned. Writes are refused after a failed commit (the
+/// cause is rethrown). The basin itself is the facade: it chunks, hashes and compresses,
+/// then hands grains to the writers; reads go through the ``StratumReader`` and the index.
 public actor Basin {
     public nonisolated let config: BasinConfig
     /// Where the basin lives (its config, keys, meta and index lanes).
-    public nonisolated let backend: any Backend
+    public nonisolated var backend: any Backend { lanes.main }
     /// Where the data lane lives: `backend` unless the config places it elsewhere.
-    public nonisolated let dataBackend: any Backend
-    nonisolated let keyFunction: KeyFunction
+    public nonisolated var dataBackend: any Backend { lanes.data }
+    nonisolated let lanes: LaneBackends
+    nonisolated let keyring: Keyring
     nonisolated let reader: StratumReader
     nonisolated let index: SegmentedIndex
     nonisolated let parameters: FastCDCParameters
     nonisolated let compressionLevel: Int32?
-
-    /// Grains sealed into strata not yet committed and indexed, by key.
-    var pending: [Key: PendingGrain] = [:]
-    var dataBuilder: StratumBuilder?
-    var metaBuilder: StratumBuilder?
-    /// Finished strata being written, by id: readable from here until indexed.
-    var sealed: [UInt64: [UInt8]] = [:]
-    /// Commits under way, in the order they were started; each removes itself when done.
-    var commits: [Commit] = []
-    var failure: BasinError?
-    /// What this process has added to the basin.
-    public internal(set) var written = WriteStatistics()
+    /// The writers of the data and meta lanes; meta follows data (its commits wait for data's).
+    nonisolated let dataWriter: StratumWriter
+    nonisolated let metaWriter: StratumWriter
     /// What opening the basin found and repaired (stale or damaged index segments), for users.
     public internal(set) var warnings: [String] = []
 
-    /// At most this many finished strata wait for their write: back-pressure on `put`. Data
-    /// strata are written side by side, so this is also how many uploads overlap (a remote
-    /// store's latency hides behind the others, and sealing goes on meanwhile).
-    static let maxSealedInFlight = 3
-
-    /// Counts of what a process added: new grains (not deduplicated ones) and committed strata.
-    public struct WriteStatistics: Sendable, Equatable {
-        public var grains = 0
-        /// Plaintext bytes of the new grains.
-        public var plainBytes: Int64 = 0
-        public var strata = 0
-        /// Bytes of the committed strata as stored.
-        public var storedBytes: Int64 = 0
-    }
-
-    /// The commit of one stratum: its write, then its index segment.
-    struct Commit {
-        let stratumID: UInt64
-        let task: Task<Void, Never>
-    }
-
-    struct PendingGrain {
-        let lane: Lane
-        let stratumID: UInt64
-        let entry: StratumEntry
-    }
-
     init(config: BasinConfig, backend: any Backend, dataBackend: any Backend, keys: MasterKeys?, index: SegmentedIndex) {
         self.config = config
-        self.backend = backend
-        self.dataBackend = dataBackend
-        let algorithm = config.payloadAlgorithm ?? .none
-        keyFunction = keys.map { KeyFunction.keyed(idKey: $0.idKey) } ?? .plain
-        reader = StratumReader(main: backend, data: dataBackend, algorithm: algorithm, masterKey: keys?.masterKey ?? [],
-                               keyFunction: keyFunction)
+        lanes = LaneBackends(main: backend, data: dataBackend)
+        keyring = Keyring(keys: keys, algorithm: config.payloadAlgorithm ?? .none)
+        reader = StratumReader(lanes: lanes, keyring: keyring)
         self.index = index
         parameters = config.fastCDCParameters
         compressionLevel = config.compressionLevel
+        let writers = Self.writers(lanes: lanes, keyring: keyring, index: index, targetSize: config.stratumTargetSize,
+                                   deduplicates: true)
+        dataWriter = writers.data
+        metaWriter = writers.meta
+    }
+
+    /// A data writer and a meta writer that follows it, sharing one failure.
+    static func writers(lanes: LaneBackends, keyring: Keyring, index: SegmentedIndex, targetSize: Int,
+                        deduplicates: Bool) -> (data: StratumWriter, meta: StratumWriter) {
+        let failure = WriteFailure()
+        let data = StratumWriter(lane: .data, backend: lanes.data, keyring: keyring, index: index, targetSize: targetSize,
+                                 predecessor: nil, failure: failure, deduplicates: deduplicates)
+        let meta = StratumWriter(lane: .meta, backend: lanes.main, keyring: keyring, index: index, targetSize: targetSize,
+                                 predecessor: data, failure: failure, deduplicates: deduplicates)
+        return (data, meta)
+    }
+
+    nonisolated var keyFunction: KeyFunction { keyring.keyFunction }
+
+    /// The writer of `lane`'s strata.
+    nonisolated func writer(_ lane: Lane) -> StratumWriter { lane == .data ? dataWriter : metaWriter }
+
+    /// What this process has added to the basin.
+    public nonisolated var written: WriteStatistics {
+        get async { await dataWriter.written + metaWriter.written }
     }
 
     /// The key `value` has in this basin, without storing it.
@@ -79,8 +68,11 @@ public actor Basin {
     // MARK: - Reading
 
     /// Whether the basin holds `key`, committed or pending.
-    public func has(_ key: Key) -> Bool {
-        pending[key] != nil || index.lookup(key) != nil
+    public nonisolated func has(_ key: Key) async -> Bool {
+        // The writers first: a grain leaves them only once indexed.
+        if await dataWriter.holds(key) { return true }
+        if await metaWriter.holds(key) { return true }
+        return index.lookup(key) != nil
     }
 
     /// The whole value stored under `key`.
@@ -172,25 +164,13 @@ public actor Basin {
         return try await readIndexedGrain(key)
     }
 
-    func readPendingGrain(_ key: Key) throws(BasinError) -> StratumParser.OpenedGrain? {
-        guard let pendingGrain = pending[key] else { return nil }
-        let bytes: [UInt8]
-        let builder = pendingGrain.lane == .data ? dataBuilder : metaBuilder
-        if let builder, builder.stratumID == pendingGrain.stratumID {
-            bytes = builder.bytes
-        } else if let finished = sealed[pendingGrain.stratumID] {
-            bytes = finished
-        } else {
-            return nil
+    /// Opens a grain sealed by this process and not indexed yet; nil when there is none.
+    nonisolated func readPendingGrain(_ key: Key) async throws(BasinError) -> StratumParser.OpenedGrain? {
+        for writer in [dataWriter, metaWriter] {
+            guard let (header, frame, offset) = await writer.pendingFrame(key) else { continue }
+            let cipher = try keyring.cipher(for: header)
+            return try reader.openGrain(frame: frame, lane: header.lane, id: header.stratumID, offset: offset, cipher: cipher, key: key)
         }
-        let entry = pendingGrain.entry
-        let frame = Array(bytes[Int(entry.offset)..<Int(entry.offset + entry.length)])
-        let name = StratumName.objectName(lane: pendingGrain.lane, id: pendingGrain.stratumID)
-        let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
-        let cipher = try reader.cipher(for: header)
-        return try reader.decode(name) { () throws(CodecError) in
-            try StratumReader.open(frame: frame, offset: Int(entry.offset), stratumID: pendingGrain.stratumID,
-                                   cipher: cipher, keyFunction: keyFunction, key: key)
-        }
+        return nil
     }
 }

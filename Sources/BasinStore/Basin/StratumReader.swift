@@ -1,45 +1,23 @@
 import BasinCore
-import Synchronization
 
 /// Reads strata of the `data` and `meta` lanes with as few requests as possible: a grain is
 /// one ranged read once its stratum's header (for the payload key) is known; locating every
 /// grain of a stratum is two ranged reads (footer, then index grain).
 final class StratumReader: Sendable {
-    let main: any Backend
-    let data: any Backend
-    let algorithm: PayloadAlgorithm
-    let masterKey: [UInt8]
-    let keyFunction: KeyFunction
-    private let ciphers = Mutex<[UInt64: PayloadCipher]>([:])
+    let lanes: LaneBackends
+    let keyring: Keyring
 
-    init(main: any Backend, data: any Backend, algorithm: PayloadAlgorithm, masterKey: [UInt8], keyFunction: KeyFunction) {
-        self.main = main
-        self.data = data
-        self.algorithm = algorithm
-        self.masterKey = masterKey
-        self.keyFunction = keyFunction
+    init(lanes: LaneBackends, keyring: Keyring) {
+        self.lanes = lanes
+        self.keyring = keyring
     }
 
-    func backend(for lane: Lane) -> any Backend { lane == .data ? data : main }
-
-    func cipher(for header: StratumHeader) throws(BasinError) -> PayloadCipher {
-        if let cached = ciphers.withLock({ $0[header.stratumID] }) { return cached }
-        guard header.algorithm == algorithm else {
-            throw BasinError(.corrupted, "stratum \(StratumName.objectName(lane: header.lane, id: header.stratumID)) is sealed with \(header.algorithm.name), the basin with \(algorithm.name)")
-        }
-        do {
-            let cipher = try PayloadCipher(algorithm: algorithm, masterKey: masterKey, salt: header.salt)
-            ciphers.withLock { $0[header.stratumID] = cipher }
-            return cipher
-        } catch {
-            throw BasinError(.internalError, "could not derive the key of stratum \(Hex.encode(header.stratumID))", underlying: error)
-        }
-    }
+    var keyFunction: KeyFunction { keyring.keyFunction }
 
     /// The payload cipher of a stratum, reading its header on first use.
     func cipher(lane: Lane, id: UInt64) async throws(BasinError) -> PayloadCipher {
-        if let cached = ciphers.withLock({ $0[id] }) { return cached }
-        let bytes = try await backend(for: lane).read(StratumName.objectName(lane: lane, id: id), range: 0..<StratumHeader.size)
+        if let cached = keyring.cachedCipher(id) { return cached }
+        let bytes = try await lanes.backend(for: lane).read(StratumName.objectName(lane: lane, id: id), range: 0..<StratumHeader.size)
         return try cipher(lane: lane, id: id, headerBytes: bytes)
     }
 
@@ -50,7 +28,7 @@ final class StratumReader: Sendable {
         guard header.stratumID == id, header.lane == lane else {
             throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
         }
-        return try cipher(for: header)
+        return try keyring.cipher(for: header)
     }
 
     /// Reads, opens and verifies one grain.
@@ -62,7 +40,7 @@ final class StratumReader: Sendable {
         let cipher: PayloadCipher
         do {
             cipher = try await self.cipher(lane: lane, id: id)
-            frame = try await backend(for: lane).read(name, range: offset..<(offset + length))
+            frame = try await lanes.backend(for: lane).read(name, range: offset..<(offset + length))
         } catch where error.code == .notFound {
             throw Self.missing(name, listing: key, error)
         }
@@ -98,7 +76,7 @@ final class StratumReader: Sendable {
     /// a valid footer (cut off, or damaged at its end) is scanned instead, up to its last whole grain.
     func entries(lane: Lane, id: UInt64, size: Int) async throws(BasinError) -> (entries: [StratumEntry], complete: Bool) {
         let name = StratumName.objectName(lane: lane, id: id)
-        let backend = backend(for: lane)
+        let backend = lanes.backend(for: lane)
         let footerStart = size - StratumFooter.size
         if footerStart > StratumHeader.size {
             let footerBytes = try await backend.read(name, range: footerStart..<size)
@@ -116,7 +94,7 @@ final class StratumReader: Sendable {
         guard scan.header.stratumID == id, scan.header.lane == lane else {
             throw BasinError(.corrupted, "stratum \(name) has the header of another stratum")
         }
-        _ = try cipher(for: scan.header)
+        _ = try keyring.cipher(for: scan.header)
         return (scan.entries, scan.complete)
     }
 

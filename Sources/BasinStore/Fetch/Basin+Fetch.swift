@@ -119,7 +119,7 @@ extension Basin {
         let bytes: [UInt8]
         let cipher: PayloadCipher
         do throws(BasinError) {
-            bytes = try await reader.backend(for: range.lane).read(name, range: range.bytes)
+            bytes = try await lanes.backend(for: range.lane).read(name, range: range.bytes)
             cipher = range.includesHeader
                 ? try reader.cipher(lane: range.lane, id: range.stratum, headerBytes: bytes)
                 : try await reader.cipher(lane: range.lane, id: range.stratum)
@@ -147,7 +147,7 @@ extension Basin {
     }
 
     /// Which of `keys` are in strata this process has not committed yet.
-    private func pending(among keys: Set<Key>) -> Set<Key> {
-        pending.isEmpty ? [] : keys.filter { pending[$0] != nil }
+    private nonisolated func pending(among keys: Set<Key>) async -> Set<Key> {
+        await dataWriter.pendingKeys(among: keys).union(metaWriter.pendingKeys(among: keys))
     }
 }

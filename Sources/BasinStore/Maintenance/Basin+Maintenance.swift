@@ -28,6 +28,6 @@ extension Basin {
     /// The master and id keys, or nil for an unencrypted basin.
     nonisolated var masterKeys: MasterKeys? {
         guard case let .keyed(idKey) = keyFunction else { return nil }
-        return MasterKeys(masterKey: reader.masterKey, idKey: idKey)
+        return MasterKeys(masterKey: keyring.masterKey, idKey: idKey)
     }
 }

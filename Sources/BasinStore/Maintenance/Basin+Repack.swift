@@ -24,9 +24,10 @@ extension Basin {
     ///   its stratum `failed` (never condemned).
     public nonisolated func repack(_ plan: [PrunePlan.Repack]) async throws(BasinError) -> RepackResult {
         var result = RepackResult()
-        for lane in [Lane.data, .meta] {
-            var builder: StratumBuilder?
-            for item in plan where item.stratum.lane == lane {
+        let (data, meta) = Self.writers(lanes: lanes, keyring: keyring, index: index, targetSize: config.stratumTargetSize,
+                                        deduplicates: false)
+        for writer in [data, meta] {
+            for item in plan where item.stratum.lane == writer.lane {
                 let copies: [PreparedGrain]
                 do {
                     copies = try await liveGrains(of: item)
@@ -36,24 +37,15 @@ extension Basin {
                     result.problems.append(error)
                     continue
                 }
-                for grain in copies {
-                    if let current = builder, current.grainCount > 0,
-                       current.projectedSize(adding: grain.payload.count) > config.stratumTargetSize {
-                        try await commitRepacked(current, into: &result)
-                        builder = nil
-                    }
-                    if builder == nil { builder = try makeBuilder(lane) }
-                    do {
-                        _ = try builder!.append(grain)
-                    } catch {
-                        throw BasinError(.internalError, "could not seal grain \(grain.key) again", underlying: error)
-                    }
-                    result.grainsWritten += 1
-                }
+                for grain in copies { try await writer.insert(grain) }
                 result.repacked.append(item.stratum)
             }
-            if let builder, builder.grainCount > 0 { try await commitRepacked(builder, into: &result) }
+            try await writer.flush()
         }
+        let written = await data.written + meta.written
+        result.grainsWritten = written.grains
+        result.strataWritten = written.strata
+        result.bytesWritten = Int(written.storedBytes)
         try await index.mergeIfNeeded()
         return result
     }
@@ -62,10 +54,10 @@ extension Basin {
     nonisolated func liveGrains(of item: PrunePlan.Repack) async throws(BasinError) -> [PreparedGrain] {
         let stratum = item.stratum
         let name = stratum.name
-        let bytes = try await reader.backend(for: stratum.lane).read(name)
+        let bytes = try await lanes.backend(for: stratum.lane).read(name)
         let header = try reader.decode(name) { () throws(CodecError) in try StratumHeader.decode(bytes) }
         guard header.stratumID == stratum.id else { throw BasinError(.corrupted, "stratum \(name) has the header of another stratum") }
-        let cipher = try reader.cipher(for: header)
+        let cipher = try keyring.cipher(for: header)
         for entry in item.live where Int(entry.offset) + Int(entry.length) > bytes.count {
             throw BasinError(.corrupted, "grain \(entry.key) runs past the end of stratum \(name)")
         }
@@ -109,30 +101,5 @@ extension Basin {
             throw BasinError(.internalError, "repacking failed", underlying: error)
         }
         return results.flatMap { $0 }
-    }
-
-    /// A new, empty stratum of `lane` with a fresh id and salt (for puts and for repacking).
-    nonisolated func makeBuilder(_ lane: Lane) throws(BasinError) -> StratumBuilder {
-        let header = StratumHeader(lane: lane, algorithm: reader.algorithm, stratumID: UInt64.random(in: 1...UInt64.max),
-                                   salt: SecureRandom.bytes(32))
-        return StratumBuilder(header: header, cipher: try reader.cipher(for: header),
-                              capacity: min(config.stratumTargetSize + (1 << 20), 64 << 20))
-    }
-
-    /// Writes a repacked stratum durably, then indexes it.
-    nonisolated func commitRepacked(_ builder: StratumBuilder, into result: inout RepackResult) async throws(BasinError) {
-        let lane = builder.header.lane
-        let id = builder.stratumID
-        let entries = builder.entries
-        let bytes: [UInt8]
-        do {
-            bytes = try builder.finish()
-        } catch {
-            throw BasinError(.internalError, "could not finish stratum \(StratumName.objectName(lane: lane, id: id))", underlying: error)
-        }
-        try await reader.backend(for: lane).write(StratumName.objectName(lane: lane, id: id), bytes: bytes)
-        try await index.addStratum(lane: lane, id: id, size: bytes.count, entries: entries)
-        result.strataWritten += 1
-        result.bytesWritten += bytes.count
     }
 }

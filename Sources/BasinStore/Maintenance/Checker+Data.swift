@@ -14,10 +14,10 @@ extension Checker {
             let cipher: PayloadCipher
             let scan: StratumParser.Scan
             do {
-                bytes = try await reader.backend(for: stratum.lane).read(name)
+                bytes = try await basin.lanes.backend(for: stratum.lane).read(name)
                 scan = try reader.decode(name) { () throws(CodecError) in try StratumParser.scan(bytes) }
                 header = scan.header
-                cipher = try reader.cipher(for: header)
+                cipher = try basin.keyring.cipher(for: header)
             } catch {
                 try Self.rethrowIfTransient(error)
                 report.problems.append(CheckProblem(.data, object: name, "cannot be read: \(error.message)"))

@@ -7,7 +7,7 @@ extension Checker {
     func checkStratum(lane: Lane, id: UInt64, size: Int, into report: inout Report) async throws(BasinError) -> StratumInventory.Stratum? {
         let name = StratumName.objectName(lane: lane, id: id)
         let reader = basin.reader
-        let backend = reader.backend(for: lane)
+        let backend = basin.lanes.backend(for: lane)
         func problem(_ message: String) -> StratumInventory.Stratum? {
             report.problems.append(CheckProblem(.stratum, object: name, message))
             return nil
@@ -21,7 +21,7 @@ extension Checker {
             guard header.stratumID == id, header.lane == lane else {
                 return problem("its header names stratum \(Hex.encode(header.stratumID)) of lane \(header.lane), not its own name")
             }
-            let cipher = try reader.cipher(for: header)
+            let cipher = try basin.keyring.cipher(for: header)
             let footerStart = size - StratumFooter.size
             let footerBytes = try await backend.read(name, range: footerStart..<size)
             let footer: StratumFooter
@@ -140,7 +140,7 @@ extension Checker {
         // segments are newer than the listing, and they are not problems.
         var late: Set<UInt64> = []
         for stratum in index.coveredStrata where !listed.contains(stratum) {
-            for lane in [Lane.data, .meta] where try await basin.reader.backend(for: lane).stat(StratumName.objectName(lane: lane, id: stratum)) != nil {
+            for lane in [Lane.data, .meta] where try await basin.lanes.backend(for: lane).stat(StratumName.objectName(lane: lane, id: stratum)) != nil {
                 late.insert(stratum)
             }
         }

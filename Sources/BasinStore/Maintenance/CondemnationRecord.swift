@@ -115,7 +115,7 @@ extension Basin {
         var deleted = 0
         for stratum in inventory.strata where strata.contains(stratum.id) {
             try lock.ensureHeld()
-            try await reader.backend(for: stratum.lane).delete(stratum.name)
+            try await lanes.backend(for: stratum.lane).delete(stratum.name)
             deleted += stratum.size
         }
         for record in records { try await deleteObject(record.name) }

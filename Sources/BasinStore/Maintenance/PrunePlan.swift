@@ -12,6 +12,13 @@ public struct PrunePlan: Sendable {
         public var maxRepackBytes: Int64?
         /// False never repacks the data lane (a cold lane): only its wholly dead strata go.
         public var repackData = true
+        /// Whether small strata are compacted (merged into full ones).
+        public var compact = true
+        /// A stratum smaller than this fraction of the basin's stratum target size is small.
+        public var smallFraction = 0.25
+        /// A lane's small strata are compacted only when it has at least this many (the one
+        /// partly full stratum a compaction leaves is not rewritten at every run).
+        public var minSmallStrata = 8
 
         public init() {}
     }
@@ -28,6 +35,8 @@ public struct PrunePlan: Sendable {
     public var condemn: [StratumInventory.Stratum] = []
     /// Partly dead strata to repack, then condemn.
     public var repack: [Repack] = []
+    /// Small strata whose grains are merged into full strata, then condemned (compaction).
+    public var compact: [Repack] = []
     /// Partly dead strata left alone (under the threshold, over the repack budget, or cold).
     public var keptPartly: [StratumInventory.Stratum] = []
     /// Strata already named by a condemnation record, not planned again.
@@ -40,15 +49,19 @@ public struct PrunePlan: Sendable {
     public var missingKeys = 0
 
     /// Bytes of the strata to delete (condemned and repacked).
-    public var bytesToDelete: Int { condemn.reduce(0) { $0 + $1.size } + repack.reduce(0) { $0 + $1.stratum.size } }
-    /// Bytes of grains to write again.
-    public var bytesToRepack: Int { repack.reduce(0) { $0 + $1.liveBytes } }
+    public var bytesToDelete: Int {
+        condemn.reduce(0) { $0 + $1.size } + (repack + compact).reduce(0) { $0 + $1.stratum.size }
+    }
+    /// Bytes of grains to write again (repacked and compacted).
+    public var bytesToRepack: Int { (repack + compact).reduce(0) { $0 + $1.liveBytes } }
+    /// Bytes of grains compaction writes again.
+    public var bytesToCompact: Int { compact.reduce(0) { $0 + $1.liveBytes } }
     /// Unused bytes left in strata kept as they are.
     public var unusedKept: Int
     /// The basin's size once this plan is carried out and its condemnations are deleted
     /// (repacked grains counted at their current size; new strata add a little framing).
     public var sizeAfter: Int { sizeBefore - bytesToDelete + bytesToRepack }
-    public var isEmpty: Bool { condemn.isEmpty && repack.isEmpty }
+    public var isEmpty: Bool { condemn.isEmpty && repack.isEmpty && compact.isEmpty }
 
     init() { unusedKept = 0 }
 
@@ -59,14 +72,16 @@ public struct PrunePlan: Sendable {
     ///   - pending: strata named by condemnation records already (not planned again).
     ///   - preferred: the stratum the index points at for a key, preferred as the copy to keep.
     ///   - settings: thresholds.
+    ///   - targetSize: the basin's stratum target size, which says which strata are small.
     /// - Returns: the plan; a key with several copies keeps one, so duplicate copies count as unused.
     public static func make(inventory: StratumInventory, live: Set<Key>, pending: Set<UInt64>,
-                            preferred: (Key) -> UInt64?, settings: Settings) -> PrunePlan {
+                            preferred: (Key) -> UInt64?, settings: Settings, targetSize: Int) -> PrunePlan {
         var plan = PrunePlan()
         plan.sizeBefore = inventory.totalBytes
         let keepers = Self.keepers(inventory: inventory, live: live, pending: pending, preferred: preferred)
         plan.missingKeys = live.count - keepers.count
         var candidates: [Repack] = []
+        var small: [Repack] = []
         for stratum in inventory.strata {
             if pending.contains(stratum.id) {
                 plan.pending.append(stratum)
@@ -84,6 +99,8 @@ public struct PrunePlan: Sendable {
             let canRepack = stratum.lane == .meta || settings.repackData
             if Double(unused) > settings.maxUnused * Double(stratum.size), canRepack {
                 candidates.append(Repack(stratum: stratum, live: kept))
+            } else if settings.compact, canRepack, Double(stratum.size) < settings.smallFraction * Double(targetSize) {
+                small.append(Repack(stratum: stratum, live: kept))
             } else if kept.count < stratum.entries.count {
                 plan.keptPartly.append(stratum)
                 plan.unusedKept += unused
@@ -99,6 +116,20 @@ public struct PrunePlan: Sendable {
             } else {
                 plan.keptPartly.append(candidate.stratum)
                 plan.unusedKept += candidate.stratum.grainBytes - candidate.liveBytes
+            }
+        }
+        // Compaction, lane by lane (a data grain never joins a meta stratum), with what is
+        // left of the budget: it frees objects more than bytes.
+        for lane in [Lane.data, .meta] {
+            let strata = small.filter { $0.stratum.lane == lane }
+            for candidate in strata {
+                if strata.count >= settings.minSmallStrata, Int64(candidate.liveBytes) <= budget {
+                    plan.compact.append(candidate)
+                    budget -= Int64(candidate.liveBytes)
+                } else if candidate.live.count < candidate.stratum.entries.count {
+                    plan.keptPartly.append(candidate.stratum)
+                    plan.unusedKept += candidate.stratum.grainBytes - candidate.liveBytes
+                }
             }
         }
         return plan
