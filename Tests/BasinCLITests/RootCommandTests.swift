@@ -1,4 +1,5 @@
 import BasinCore
+import BasinLocal
 import BasinStore
 import BasinTestSupport
 import Foundation

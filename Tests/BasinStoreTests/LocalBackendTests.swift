@@ -1,6 +1,8 @@
+import BasinBackend
+import BasinStore
 import Foundation
 import Testing
-@testable import BasinStore
+@testable import BasinLocal
 
 @Suite("LocalBackend")
 struct LocalBackendTests {

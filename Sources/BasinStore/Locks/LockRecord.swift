@@ -1,3 +1,4 @@
+import BasinBackend
 import Foundation
 #if canImport(Glibc)
 import Glibc

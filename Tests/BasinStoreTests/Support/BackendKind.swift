@@ -1,3 +1,5 @@
+import BasinBackend
+import BasinLocal
 import BasinStore
 import Testing
 

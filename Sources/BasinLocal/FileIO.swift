@@ -1,3 +1,4 @@
+import BasinBackend
 import SystemPackage
 
 #if canImport(Glibc)

@@ -2,6 +2,8 @@
 // arrays and file descriptors, reading directory entries, and finding `renameat2`.
 // Each keeps its pointers inside one `withUnsafe*` scope.
 
+import BasinBackend
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
