@@ -58,8 +58,8 @@ let package = Package(
             ]
         ),
         // The contract every place a basin's objects live must keep (Backend, BasinError) and
-        // what backends share (object names, the async semaphore, the in-memory backend).
-        // No file or network I/O: the backends above it bring their own.
+        // what backends share (object names, the async semaphore). No file or network I/O:
+        // the backends above it bring their own.
         .target(name: "BasinBackend"),
         // Objects as files in a local directory, written durably without replacing any.
         .target(
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinTestSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/BasinBenchmarks",

@@ -1,5 +1,6 @@
 import BasinBackend
 import BasinCore
+import BasinTestSupport
 import Testing
 @testable import BasinStore
 

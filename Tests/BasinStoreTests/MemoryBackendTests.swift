@@ -1,5 +1,6 @@
 import BasinBackend
 import BasinStore
+import BasinTestSupport
 import Testing
 
 @Suite("MemoryBackend")

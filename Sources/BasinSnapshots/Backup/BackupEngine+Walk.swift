@@ -236,7 +236,6 @@ extension BackupEngine {
         let path = directoryPath + [name]
         let fd: Int32
         do {
-            if options.unreadableForTesting.contains(Self.display(path)) { throw Errno.permissionDenied }
             fd = try FileSystem.openFile(at: handle?.fd ?? AT_FDCWD, name: handle == nil ? Self.joined(path) : name)
         } catch {
             warn("\(Self.display(path)): cannot open: \(error)")

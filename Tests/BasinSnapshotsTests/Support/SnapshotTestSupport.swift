@@ -2,6 +2,7 @@ import BasinBackend
 import BasinCore
 import BasinSnapshots
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Synchronization
 
