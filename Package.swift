@@ -24,7 +24,6 @@ func kernelSettings(_ name: String) -> [SwiftSetting] {
 
 let package = Package(
     name: "Basin",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "BasinCore", targets: ["BasinCore"]),
         .library(name: "BasinBackend", targets: ["BasinBackend"]),

@@ -4,11 +4,7 @@
 
 import BasinBackend
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemPackage
 
 extension FileIO {
@@ -90,7 +86,6 @@ extension FileIO {
     }
 }
 
-#if canImport(Glibc)
 typealias Renameat2Function = @convention(c) (
     CInt, UnsafePointer<CChar>?, CInt, UnsafePointer<CChar>?, CUnsignedInt
 ) -> CInt
@@ -104,4 +99,3 @@ let renameat2Function: Renameat2Function? = {
     guard let symbol = dlsym(nil, "renameat2") else { return nil }
     return unsafeBitCast(symbol, to: Renameat2Function.self)
 }()
-#endif

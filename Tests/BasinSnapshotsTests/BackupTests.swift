@@ -5,9 +5,7 @@ import BasinTestSupport
 import Testing
 @testable import BasinSnapshots
 @testable import BasinStore
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A scratch directory for a source tree, removed at the end.
 final class Scratch {

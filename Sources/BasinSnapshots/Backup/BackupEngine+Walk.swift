@@ -3,9 +3,7 @@ import BasinCore
 import BasinStore
 import Dispatch
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An open directory, closed once the last task reading files in it lets go.
 final class DirectoryHandle: Sendable {

@@ -4,9 +4,7 @@ import BasinStore
 import Foundation
 import Synchronization
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Backs up directory trees into a basin as a snapshot.
 ///
