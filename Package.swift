@@ -24,9 +24,10 @@ func kernelSettings(_ name: String) -> [SwiftSetting] {
 
 let package = Package(
     name: "Basin",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "BasinCore", targets: ["BasinCore"]),
+        .library(name: "BasinBackend", targets: ["BasinBackend"]),
+        .library(name: "BasinLocal", targets: ["BasinLocal"]),
         .library(name: "BasinStore", targets: ["BasinStore"]),
         .library(name: "BasinSnapshots", targets: ["BasinSnapshots"]),
         .library(name: "BasinS3", targets: ["BasinS3"]),
@@ -55,10 +56,22 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The contract every place a basin's objects live must keep (Backend, BasinError) and
+        // what backends share (object names, the async semaphore). No file or network I/O:
+        // the backends above it bring their own.
+        .target(name: "BasinBackend"),
+        // Objects as files in a local directory, written durably without replacing any.
+        .target(
+            name: "BasinLocal",
+            dependencies: [
+                "BasinBackend",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(
             name: "BasinStore",
             dependencies: [
-                "BasinCore",
+                "BasinCore", "BasinBackend",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -66,16 +79,15 @@ let package = Package(
         .target(
             name: "BasinSnapshots",
             dependencies: [
-                "BasinCore", "BasinStore", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinStore", "CLinuxSys",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // S3-compatible object stores. Beside BasinStore in docs/ARCHITECTURE.md's layers; it depends on
-        // BasinStore only for the Backend protocol, and the CLI wires it in.
+        // S3-compatible object stores: the other Backend, beside BasinLocal; the CLI wires both in.
         .target(
             name: "BasinS3",
             dependencies: [
-                "BasinStore",
+                "BasinBackend",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,28 +97,28 @@ let package = Package(
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinStore", "BasinSnapshots", "BasinS3", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "CLinuxSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Checks and fixtures shared by test targets: seeded bytes, error expectations, the
         // Backend conformance suite every backend runs, tree generator and comparer.
-        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "CLinuxSys"],
+        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "CLinuxSys"],
                 path: "Tests/BasinTestSupport"),
         // Golden strata and the official BLAKE3 vectors are data the tests read beside their
         // sources (#filePath), not resources to bundle.
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"],
                     exclude: ["Golden", "Vectors"]),
-        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
+        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinBackend", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
         // The store as an embedded key/value store, timed beside SQLite by scripts/bench-kv.sh.
-        .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinStore"], path: "Benchmarks/KVBench"),
+        .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore"], path: "Benchmarks/KVBench"),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [
-                "BasinCore", "BasinStore",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinTestSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/BasinBenchmarks",

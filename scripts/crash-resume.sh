@@ -20,7 +20,7 @@ echo "crash-resume: seed $SEED"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$(dirname "$0")/mktree.py" make "$work/src" --size "$SIZE" --seed 7 >/dev/null
-export BASIN_PASSWORD=crash BASIN_TEST_FAST_KDF=1
+export BASIN_PASSWORD=crash
 stored() { python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
 
 # One uninterrupted backup, for reference.

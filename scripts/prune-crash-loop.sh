@@ -16,7 +16,7 @@ RANDOM=$SEED
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MK="$(cd "$(dirname "$0")" && pwd)/mktree.py"
-export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=crash BASIN_TEST_FAST_KDF=1
+export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=crash
 stored() { "$BASIN" stats --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
 
 python3 "$MK" make "$work/src" --size "$SIZE" --seed 7 >/dev/null

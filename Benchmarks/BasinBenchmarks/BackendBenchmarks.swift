@@ -1,3 +1,4 @@
+import BasinLocal
 import BasinStore
 import Benchmark
 import Foundation

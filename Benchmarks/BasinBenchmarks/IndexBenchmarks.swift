@@ -3,9 +3,7 @@ import BasinCore
 import BasinStore
 import Foundation
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
 
 // Index lookup latency, open time and resident memory per grain (docs/FORMAT.md §6, docs/ARCHITECTURE.md).
 // The "Index 10M" benchmarks write a synthetic segment of 10 000 000 random keys (520 MB)

@@ -1,4 +1,4 @@
-import BasinStore
+import BasinBackend
 import Crypto
 import Foundation
 

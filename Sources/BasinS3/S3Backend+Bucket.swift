@@ -1,4 +1,4 @@
-import BasinStore
+import BasinBackend
 
 extension S3Backend {
     /// Whether the bucket exists (HEAD on the bucket): the first request a command makes, so a

@@ -1,4 +1,4 @@
-import BasinStore
+import BasinBackend
 import Foundation
 
 extension S3Backend {

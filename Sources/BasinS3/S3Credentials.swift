@@ -1,4 +1,4 @@
-import BasinStore
+import BasinBackend
 import Foundation
 
 /// An access key, its secret, and a session token for temporary credentials.

@@ -1,4 +1,4 @@
-import BasinStore
+import BasinBackend
 
 /// Where a basin lives in an S3-compatible store: endpoint, bucket and key prefix.
 ///

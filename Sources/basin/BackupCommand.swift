@@ -67,10 +67,6 @@ struct BackupCommand: AsyncParsableCommand {
             options.parent = force ? .none : parent.map { .snapshot($0) } ?? .automatic
             options.dryRun = dryRun || dryRunOld
             options.programVersion = "basin \(BasinCoreVersion.string)"
-            // Test hook: tests run as root, who can read any file.
-            if let unreadable = ProcessInfo.processInfo.environment["BASIN_TEST_UNREADABLE"] {
-                options.unreadableForTesting = Set(unreadable.split(separator: ":").map(String.init))
-            }
             try await repository.withLockedBasin(operation: "backup", interruptible: true) { basin, lock in
                 var snapshots = SnapshotRepository.reporting(basin)
                 snapshots.lock = lock

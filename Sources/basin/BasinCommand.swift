@@ -1,8 +1,6 @@
 import ArgumentParser
 import BasinCore
-#if canImport(Glibc)
 import CLinuxSys
-#endif
 
 /// The `basin` command-line tool: the root of its subcommands.
 @main
@@ -42,9 +40,7 @@ struct BasinCommand: AsyncParsableCommand {
     /// buffer is faulted in afresh: measured, that made AEAD on 1 MiB buffers 10× slower. Keep
     /// such buffers in the heap instead (the pipeline bounds how many exist at once).
     static func tuneAllocator() {
-        #if canImport(Glibc)
         _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
-        #endif
     }
 }

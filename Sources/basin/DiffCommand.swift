@@ -1,4 +1,5 @@
 import ArgumentParser
+import BasinBackend
 import BasinSnapshots
 import BasinStore
 import Foundation

@@ -1,12 +1,6 @@
 import ArgumentParser
 import BasinCore
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `basin hash`: BLAKE3 sums of files, printed exactly as `b3sum` 1.2.0 prints them.
 struct HashCommand: ParsableCommand {

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BasinCore
 
 /// Why an input could not be hashed, worded as b3sum words it (OS errors end in

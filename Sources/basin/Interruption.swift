@@ -1,9 +1,8 @@
+import BasinLocal
 import BasinStore
 import Dispatch
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// SIGINT and SIGTERM during a command that stops cleanly on them (backup): the lock is
 /// released, the temporary files of writes under way are removed, and the process exits

@@ -61,7 +61,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             try await BasinCommand.reportingErrors {
                 let basin = try await repository.openBasin()
-                let id = try await basin.addKey(password: try newPassword.read(), parameters: NewPasswordOptions.kdf)
+                let id = try await basin.addKey(password: try newPassword.read())
                 print("added key \(id)")
             }
         }
@@ -98,7 +98,7 @@ struct KeyCommand: AsyncParsableCommand {
                     throw CLIError(code: .invalidArgument, message: "the basin is not encrypted: it has no password to change")
                 }
                 // The new key is written first: a crash in between leaves both passwords working.
-                let added = try await basin.addKey(password: try newPassword.read(), parameters: NewPasswordOptions.kdf)
+                let added = try await basin.addKey(password: try newPassword.read())
                 try await basin.removeKey(current, inUse: nil)
                 print("changed the password: added key \(added), removed key \(current)")
             }
@@ -110,11 +110,6 @@ struct KeyCommand: AsyncParsableCommand {
 struct NewPasswordOptions: ParsableArguments {
     @Option(name: .customLong("new-password-file"), help: ArgumentHelp("Read the new password from this file (default: $BASIN_NEW_PASSWORD, then a prompt).", valueName: "FILE"))
     var newPasswordFile: String?
-
-    /// Cheap scrypt parameters when testing (BASIN_TEST_FAST_KDF=1), as `init` uses.
-    static var kdf: KeyFile.KDFParameters {
-        ProcessInfo.processInfo.environment["BASIN_TEST_FAST_KDF"] == "1" ? .testing : .standard
-    }
 
     func read() throws -> String {
         if let newPasswordFile {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BasinBackend
 import BasinCore
+import BasinLocal
 import BasinS3
 import BasinStore
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BasinBackend
 import BasinCore
 import BasinStore
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BasinBackend
 import BasinCore
 import BasinS3
 import BasinStore
@@ -53,7 +54,6 @@ struct InitCommand: AsyncParsableCommand {
                 }
                 options.chunker = parameters
             }
-            if ProcessInfo.processInfo.environment["BASIN_TEST_FAST_KDF"] == "1" { options.kdf = .testing }
             let location = try repository.location()
             if let dataStorageClass {
                 guard !dataStorageClass.isEmpty, dataStorageClass.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 enum Terminal {
     /// Reads a line from the controlling terminal with echo off; nil without a terminal.

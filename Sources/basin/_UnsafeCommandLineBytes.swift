@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The raw bytes of command-line arguments. Swift decodes arguments as UTF-8, repairing
 /// invalid bytes with U+FFFD (which is what b3sum prints, too), but a file must be opened by

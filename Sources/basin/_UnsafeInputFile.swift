@@ -1,11 +1,5 @@
 import BasinCore
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An input to hash, by file descriptor: a regular file is memory-mapped and hashed in place
 /// (on several threads if asked); anything else (standard input, pipes) is read in 1 MiB

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Unbuffered writes to standard output and error: each line is out before the next input
 /// is hashed, and error lines interleave with hash lines in order.

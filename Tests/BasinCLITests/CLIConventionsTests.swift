@@ -43,8 +43,9 @@ struct CLIConventionsTests {
 
     @Test("repository options before the subcommand: basin -r REPO snapshots, --repo=REPO, --password-file before ls")
     func optionsBeforeSubcommand() throws {
-        let encrypted = CLIRunner(environment: ["BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        let encrypted = CLIRunner(environment: ["BASIN_PASSWORD": "pw"])
         #expect(try encrypted.run(["-r", repository, "init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let source = try makeSource(["a"])
         #expect(try encrypted.run(["--repo=" + repository, "backup", source]).status == 0)
         let listed = try encrypted.run(["-r", repository, "snapshots", "--json"])

@@ -13,7 +13,7 @@ struct DamagedRefCommandTests {
     init() throws {
         scratch = try TestDirectory("cli-damaged-ref")
         repository = scratch.path("repo")
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw"])
     }
 
     /// A directory of one seeded file, backed up; returns the directory and the snapshot id.
@@ -49,6 +49,7 @@ struct DamagedRefCommandTests {
     @Test("garbage in a ref whose snapshot grain is whole: every command works from the grain, with a warning; prune keeps its data; forget removes it")
     func recoverableRef() throws {
         #expect(try basin.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let first = try backUp("first", seed: 1)
         let second = try backUp("second", seed: 2)
         let ref = "snapshots/" + first.id
@@ -74,6 +75,7 @@ struct DamagedRefCommandTests {
     @Test("a damaged ref whose snapshot grain is missing: skipped with a warning; prune refuses (exit 13) naming it until forget removes it")
     func unrecoverableRef() throws {
         #expect(try basin.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let first = try backUp("first", seed: 3)
         let orphan = String(repeating: "ab", count: 32)
         let ref = "snapshots/" + orphan
@@ -99,6 +101,7 @@ struct DamagedRefCommandTests {
     @Test("repair snapshots rewrites a ref from its grain and moves one that cannot be rebuilt to quarantine/; check passes after")
     func repairSnapshots() throws {
         #expect(try basin.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let first = try backUp("first", seed: 5)
         let damaged = "snapshots/" + first.id
         let orphan = "snapshots/" + String(repeating: "cd", count: 32)

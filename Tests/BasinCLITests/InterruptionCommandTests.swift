@@ -15,7 +15,7 @@ struct InterruptionCommandTests {
     init() throws {
         scratch = try TestDirectory("cli-interrupt")
         repository = scratch.path("repo")
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw"])
     }
 
     /// Paths of the regular files below the basin whose path satisfies `matching`.
@@ -51,6 +51,7 @@ struct InterruptionCommandTests {
     @Test("SIGINT, then SIGTERM, during a backup: exit 130 and 143, lock removed, no snapshot, no temporary file; the next backup reuses what was committed")
     func signals() throws {
         #expect(try basin.run(["init", "--stratum-size", "1000000", "--chunk-sizes", "65536,262144,1048576"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let source = scratch.path("source")
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         let size = 24 << 20

@@ -17,13 +17,17 @@ struct MaintenanceCommandTests {
         scratch = try TestDirectory("cli-maintenance")
         repository = scratch.path("repo")
         source = scratch.path("source")
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository])
     }
 
     /// An unencrypted, uncompressed basin (content is stored as is) with small chunks and strata.
     func initBasin(_ extra: [String] = ["--no-encryption", "--compression", "0"], runner: CLIRunner? = nil) throws {
         let result = try (runner ?? basin).run(["init", "--chunk-sizes", "4096,16384,65536", "--stratum-size", "100000"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
+        // `init` seals the key at the standard scrypt cost; every later command would pay it again.
+        if let password = (runner ?? basin).environment["BASIN_PASSWORD"], !extra.contains("--no-encryption") {
+            try KeyFiles.resealCheaply(basinAt: repository, password: password)
+        }
     }
 
     /// Files of seeded content in `directory`, by name and size.

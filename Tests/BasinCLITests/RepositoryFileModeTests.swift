@@ -29,9 +29,10 @@ struct RepositoryFileModeTests {
         let source = scratch.path("source")
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(atPath: source + "/a", contents: Data(seededBytes(300_000, seed: 5))))
-        let basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        let basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw"])
         let initialized = try basin.run(["init", "--data-location", dataLane])
         #expect(initialized.status == 0, "\(initialized.stderr)")
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let backup = try basin.run(["backup", source])
         #expect(backup.status == 0, "\(backup.stderr)")
 

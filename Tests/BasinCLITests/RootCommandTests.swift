@@ -1,4 +1,5 @@
 import BasinCore
+import BasinLocal
 import BasinStore
 import BasinTestSupport
 import Foundation
@@ -15,13 +16,17 @@ struct RootCommandTests {
     init() throws {
         scratch = try ScratchDirectory()
         repository = scratch.path + "/repo"
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository])
     }
 
     /// Small chunks and strata, so a few hundred KiB make clasts and several strata.
     func initBasin(_ extra: [String] = ["--no-encryption"], _ runner: CLIRunner? = nil) async throws {
         let result = try await (runner ?? basin).execute(["init", "--chunk-sizes", "4096,16384,65536", "--stratum-size", "100000"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
+        // `init` seals the key at the standard scrypt cost; every later command would pay it again.
+        if let password = (runner ?? basin).environment["BASIN_PASSWORD"], !extra.contains("--no-encryption") {
+            try KeyFiles.resealCheaply(basinAt: repository, password: password)
+        }
     }
 
     /// Runs basin and expects it to succeed; returns its stdout's lines.

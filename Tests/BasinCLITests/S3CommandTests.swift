@@ -20,7 +20,7 @@ struct S3CommandTests {
         self.endpoint = endpoint
         repository = "s3:\(endpoint)/basin-cli-test/r-\(UUID().uuidString.lowercased())"
         basin = CLIRunner(environment: [
-            "BASIN_REPOSITORY": repository, "BASIN_TEST_FAST_KDF": "1", "HOME": scratch.path,
+            "BASIN_REPOSITORY": repository, "HOME": scratch.path,
             "AWS_ACCESS_KEY_ID": environment["BASIN_TEST_S3_ACCESS_KEY"] ?? "basin-test",
             "AWS_SECRET_ACCESS_KEY": environment["BASIN_TEST_S3_SECRET_KEY"] ?? "basin-test-secret",
         ])

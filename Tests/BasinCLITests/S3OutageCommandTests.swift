@@ -87,7 +87,7 @@ struct S3OutageCommandTests {
     private func runner(_ server: PrivateS3Server, prefix: String, home: String) -> CLIRunner {
         CLIRunner(environment: [
             "BASIN_REPOSITORY": "s3:\(server.endpoint)/\(Self.bucket)/\(prefix)", "BASIN_PASSWORD": "pw",
-            "BASIN_TEST_FAST_KDF": "1", "HOME": home,
+            "HOME": home,
             "AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secretKey,
         ])
     }

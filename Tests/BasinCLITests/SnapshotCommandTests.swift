@@ -1,6 +1,9 @@
+import BasinBackend
 import BasinCore
+import BasinLocal
 import BasinSnapshots
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +18,7 @@ struct SnapshotCommandTests {
     init() throws {
         scratch = try ScratchDirectory()
         repository = scratch.path + "/repo"
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_TEST_FAST_KDF": "1", "TZ": "UTC"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "TZ": "UTC"])
     }
 
     typealias Node = SnapshotRepository.FixtureNode

@@ -12,7 +12,7 @@ struct StoreCommandTests {
     init() throws {
         scratch = try ScratchDirectory()
         repository = scratch.path + "/repo"
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository])
     }
 
     /// Small chunks and strata, so a few hundred KiB make clasts and several strata.
@@ -58,6 +58,7 @@ struct StoreCommandTests {
         var withPassword = basin
         withPassword.environment["BASIN_PASSWORD"] = "correct horse"
         #expect(try withPassword.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "correct horse")
         let value = seededBytes(200_000, seed: 9)
         let path = try scratch.file("value", value)
         let key = try withPassword.run(["put", path]).output.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,5 +1,7 @@
+import BasinBackend
 import BasinCore
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 @testable import BasinS3

@@ -1,6 +1,7 @@
 import BasinCore
 import BasinSnapshots
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 

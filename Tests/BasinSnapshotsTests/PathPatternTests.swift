@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinSnapshots
 import BasinStore
 import Testing

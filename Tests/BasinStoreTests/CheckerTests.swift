@@ -1,4 +1,6 @@
+import BasinBackend
 import BasinCore
+import BasinTestSupport
 import Foundation
 import Testing
 @testable import BasinStore

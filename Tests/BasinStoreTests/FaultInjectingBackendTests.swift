@@ -1,4 +1,7 @@
+import BasinBackend
+import BasinLocal
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,6 @@
+import BasinBackend
 import BasinStore
+import BasinTestSupport
 import Testing
 
 @Suite("MemoryBackend")

@@ -1,13 +1,7 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// The CPU features the BLAKE3 kernels need, read once from the operating system (which lists
-/// a feature only when it also saves the feature's registers on context switches).
+/// The CPU features the BLAKE3 kernels need, read once from Linux's /proc/cpuinfo (which lists
+/// a feature only when the kernel also saves the feature's registers on context switches).
 struct CPUFeatures: Sendable {
     var avx2 = false
     var avx512 = false
@@ -15,19 +9,15 @@ struct CPUFeatures: Sendable {
     static let current = CPUFeatures.detect()
 
     private static func detect() -> CPUFeatures {
-        #if arch(x86_64) && os(Linux)
+        #if arch(x86_64)
         let flags = Set(cpuinfoFlags())
         return CPUFeatures(avx2: flags.contains("avx2"),
                            avx512: flags.contains("avx512f") && flags.contains("avx512vl"))
-        #elseif arch(x86_64) && canImport(Darwin)
-        return CPUFeatures(avx2: sysctlFlag("hw.optional.avx2_0"),
-                           avx512: sysctlFlag("hw.optional.avx512f") && sysctlFlag("hw.optional.avx512vl"))
         #else
         return CPUFeatures()
         #endif
     }
 
-    #if os(Linux)
     /// The words of the first `flags` line of /proc/cpuinfo, or none if it cannot be read.
     private static func cpuinfoFlags() -> [Substring] {
         let descriptor = open("/proc/cpuinfo", O_RDONLY)
@@ -58,14 +48,4 @@ struct CPUFeatures: Sendable {
         }
         return nil
     }
-    #endif
-
-    #if canImport(Darwin)
-    private static func sysctlFlag(_ name: String) -> Bool {
-        var value: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        // SAFETY: sysctlbyname writes at most `size` bytes into `value`.
-        return sysctlbyname(name, &value, &size, nil, 0) == 0 && value != 0
-    }
-    #endif
 }

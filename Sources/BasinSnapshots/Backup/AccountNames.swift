@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// User and group names by id, looked up once each (getpwuid_r / getgrgid_r).

@@ -1,10 +1,9 @@
+import BasinBackend
 import BasinCore
 import BasinStore
 import Dispatch
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An open directory, closed once the last task reading files in it lets go.
 final class DirectoryHandle: Sendable {
@@ -249,7 +248,6 @@ extension BackupEngine {
         let path = directoryPath + [name]
         let fd: Int32
         do {
-            if options.unreadableForTesting.contains(Self.display(path)) { throw Errno.permissionDenied }
             fd = try FileSystem.openFile(at: handle?.fd ?? AT_FDCWD, name: handle == nil ? Self.joined(path) : name)
         } catch {
             warn("\(Self.display(path)): cannot open: \(error)")

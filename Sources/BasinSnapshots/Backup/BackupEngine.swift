@@ -1,11 +1,10 @@
+import BasinBackend
 import BasinCore
 import BasinStore
 import Foundation
 import Synchronization
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Backs up directory trees into a basin as a snapshot.
 ///

@@ -24,9 +24,6 @@ public struct BackupOptions: Sendable {
     /// File-reading tasks at once (each a batch of small files or one large file).
     public var readers = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
     public var programVersion = "basin"
-    /// Test hook: files (absolute display paths) whose open fails with EACCES, since tests run
-    /// as root, who can read anything.
-    package var unreadableForTesting: Set<String> = []
 
     public init(paths: [String]) {
         self.paths = paths

@@ -1,8 +1,6 @@
 import BasinCore
 import CLinuxSys
-#if canImport(Glibc)
 import Glibc
-#endif
 import SystemPackage
 
 /// What `lstat` says of a file, in the terms of a tree entry.

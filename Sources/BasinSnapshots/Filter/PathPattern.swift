@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinStore
 
 /// A glob pattern over snapshot paths, with restic's rules (`--include`, `--exclude`).

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinStore
 
 /// What a restore did, and what it could not do.

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// What `basin cat stratum ID` shows.

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// A basin: the content-addressed store. Values go in with `put` and come back with `get`

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// What a basin holds, per lane and for its index (`basin stats`).

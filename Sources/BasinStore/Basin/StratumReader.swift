@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// Reads strata of the `data` and `meta` lanes with as few requests as possible: a grain is

@@ -1,3 +1,4 @@
+import BasinBackend
 extension SegmentedIndex {
     /// Opens the segments under `index/` again, replacing those in use: another process may
     /// have added, merged or rewritten segments since this index was opened.

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemPackage
 
 /// The bytes of one index segment: a read-only mapping of a local file, or a heap copy.

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// A key file as `basin key list` shows it.

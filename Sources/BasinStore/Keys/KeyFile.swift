@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 import Foundation
 
@@ -31,10 +32,15 @@ public struct KeyFile: Codable, Equatable, Sendable {
         public var r: Int
         public var p: Int
 
-        /// 32 MiB of memory and about a tenth of a second here: restic's order of cost.
+        /// 32 MiB of memory and about a tenth of a second here: restic's order of cost. The
+        /// CLI seals every key file with these.
         public static let standard = KDFParameters(n: 1 << 15, r: 8, p: 1)
-        /// Cheap parameters for tests only (BASIN_TEST_FAST_KDF=1).
-        public static let testing = KDFParameters(n: 1 << 10, r: 8, p: 1)
+
+        public init(n: Int, r: Int, p: Int) {
+            self.n = n
+            self.r = r
+            self.p = p
+        }
     }
 
     public var version: Int

@@ -1,7 +1,6 @@
+import BasinBackend
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What a lock object `locks/<16 hex>` holds (docs/FORMAT.md, "Locks"): who holds the lock,
 /// since when, when it was last refreshed, and whether it is exclusive. Stored as a sealed
@@ -115,11 +114,7 @@ public struct LockHolder: Sendable, Equatable {
     /// Whether a process with this pid exists on this machine (signal 0 probes without sending).
     public static func processExists(_ pid: Int32) -> Bool {
         guard pid > 0 else { return false }
-        #if canImport(Glibc)
         return kill(pid, 0) == 0 || errno == EPERM
-        #else
-        return true
-        #endif
     }
 }
 

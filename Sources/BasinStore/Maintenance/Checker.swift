@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// The store-level half of `basin check`: config and key files, the index segments, every

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// Every stratum of a basin with its grains: what check and prune plan from. It comes from

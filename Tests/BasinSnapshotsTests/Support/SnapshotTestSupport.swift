@@ -1,6 +1,8 @@
+import BasinBackend
 import BasinCore
 import BasinSnapshots
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Synchronization
 

@@ -1,4 +1,7 @@
+import BasinBackend
+import BasinLocal
 import BasinStore
+import BasinTestSupport
 import Testing
 
 /// The backends the conformance suite runs against.

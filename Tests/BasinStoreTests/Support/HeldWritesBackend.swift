@@ -1,4 +1,6 @@
+import BasinBackend
 import BasinCore
+import BasinTestSupport
 import Synchronization
 @testable import BasinStore
 

@@ -2,11 +2,9 @@
 // arrays and file descriptors, reading directory entries, and finding `renameat2`.
 // Each keeps its pointers inside one `withUnsafe*` scope.
 
-#if canImport(Glibc)
+import BasinBackend
+
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemPackage
 
 extension FileIO {
@@ -88,7 +86,6 @@ extension FileIO {
     }
 }
 
-#if canImport(Glibc)
 typealias Renameat2Function = @convention(c) (
     CInt, UnsafePointer<CChar>?, CInt, UnsafePointer<CChar>?, CUnsignedInt
 ) -> CInt
@@ -102,4 +99,3 @@ let renameat2Function: Renameat2Function? = {
     guard let symbol = dlsym(nil, "renameat2") else { return nil }
     return unsafeBitCast(symbol, to: Renameat2Function.self)
 }()
-#endif

@@ -1,3 +1,4 @@
+import BasinBackend
 import Dispatch
 
 /// Runs blocking system calls (fsync, large reads and writes) on a dispatch queue of their

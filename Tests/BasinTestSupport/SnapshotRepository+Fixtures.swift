@@ -1,4 +1,7 @@
+import BasinBackend
+import BasinBackend
 import BasinCore
+import BasinSnapshots
 import BasinStore
 import Foundation
 

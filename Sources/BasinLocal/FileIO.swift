@@ -1,10 +1,7 @@
+import BasinBackend
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Thin wrappers over the POSIX calls of the local backend, each returning the errno rather
 /// than throwing, so the backend decides what each failure means for the object concerned.
@@ -63,11 +60,7 @@ enum FileIO {
 
     /// The modification time of a file, in whole seconds since the epoch.
     static func modificationTime(_ info: stat) -> Int {
-        #if canImport(Darwin)
-        Int(info.st_mtimespec.tv_sec)
-        #else
         Int(info.st_mtim.tv_sec)
-        #endif
     }
 
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
@@ -106,7 +99,6 @@ enum FileIO {
     /// Uses `renameat2(RENAME_NOREPLACE)`; where the kernel or file system lacks it, `link`
     /// then `unlink`, which publishes just as atomically and also fails with EEXIST.
     static func renameNoReplace(_ source: String, _ target: String) -> Errno? {
-        #if canImport(Glibc)
         if let renameat2 = renameat2Function {
             let renameNoReplace: CUnsignedInt = 1  // RENAME_NOREPLACE, <linux/fs.h>
             if renameat2(AT_FDCWD, source, AT_FDCWD, target, renameNoReplace) == 0 { return nil }
@@ -116,7 +108,6 @@ enum FileIO {
                 return Errno(rawValue: error)
             }
         }
-        #endif
         return linkThenUnlink(source, target)
     }
 

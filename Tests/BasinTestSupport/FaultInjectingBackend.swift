@@ -1,3 +1,4 @@
+import BasinBackend
 import Synchronization
 
 /// A ``Backend`` decorator for fault tests: it passes every call to the backend it wraps,

@@ -1,10 +1,11 @@
+import BasinBackend
 import Synchronization
 
 /// A ``Backend`` holding its objects in memory, for tests.
 ///
 /// It follows the same rules as the other backends: names are checked alike, an object is
 /// never overwritten, and a streamed upload is invisible until `commit` publishes it at once.
-/// Its contents can be snapshotted and restored (`MemoryBackend+Testing.swift`), which keeps
+/// Its contents can be snapshotted and restored (`MemoryBackend+Snapshots.swift`), which keeps
 /// exactly the committed objects: what a crash would leave.
 public final class MemoryBackend: Backend {
     /// The committed objects by name.

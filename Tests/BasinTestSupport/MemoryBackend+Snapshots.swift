@@ -1,3 +1,5 @@
+import BasinBackend
+
 extension MemoryBackend {
     /// The committed objects, by name: what a crash at this instant would leave. Uploads not
     /// yet committed are not part of it.

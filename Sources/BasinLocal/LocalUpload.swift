@@ -1,11 +1,8 @@
+import BasinBackend
 import Synchronization
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A new object of a ``LocalBackend`` being written: a temporary file `.tmp-<random>` in the
 /// object's directory, published by `commit` with fsync, a no-replace rename and a directory

@@ -1,10 +1,7 @@
+import BasinBackend
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A ``Backend`` over a local directory: each object is a file at its name's relative path.
 ///
