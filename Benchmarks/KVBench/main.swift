@@ -1,4 +1,6 @@
+import BasinBackend
 import BasinCore
+import BasinLocal
 import BasinStore
 import Foundation
 

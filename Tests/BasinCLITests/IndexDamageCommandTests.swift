@@ -14,7 +14,7 @@ struct IndexDamageCommandTests {
     init() throws {
         scratch = try TestDirectory("cli-index-damage")
         repository = scratch.path("repo")
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw"])
     }
 
     @Test("ls after a flipped byte in a tree's index entry: the whole tree, exit 0, one warning naming the segment, none blaming a stratum",
@@ -25,6 +25,7 @@ struct IndexDamageCommandTests {
         let source = scratch.path("source")
         _ = try TreeGenerator.generate(at: source, options: options)
         #expect(try basin.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         let backup = try basin.run(["backup", source])
         #expect(backup.status == 0, "\(backup.stderr)")
         let expected = try basin.run(["ls", "latest"])

@@ -13,7 +13,7 @@ struct PruneBesideBackupCommandTests {
     init() throws {
         scratch = try TestDirectory("cli-prune-beside-backup")
         repository = scratch.path("repo")
-        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw", "BASIN_TEST_FAST_KDF": "1"])
+        basin = CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "pw"])
     }
 
     /// Changes the tree for round `round`: a new file, a rewritten one, and the previous
@@ -49,6 +49,7 @@ struct PruneBesideBackupCommandTests {
         let source = scratch.path("source")
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         #expect(try basin.run(["init"]).status == 0)
+        try KeyFiles.resealCheaply(basinAt: repository, password: "pw")
         _ = try change(source, round: 0)
         #expect(try basin.run(["backup", source]).status == 0)
 

@@ -19,10 +19,10 @@ struct SecurityCommandTests {
     }
 
     static func encryptedBasin(_ scratch: TestDirectory) throws -> CLIRunner {
-        let basin = CLIRunner(environment: ["BASIN_REPOSITORY": scratch.path("repo"), "BASIN_PASSWORD": password,
-                                            "BASIN_TEST_FAST_KDF": "1"])
+        let basin = CLIRunner(environment: ["BASIN_REPOSITORY": scratch.path("repo"), "BASIN_PASSWORD": password])
         let initialized = try basin.run(["init"])
         try #require(initialized.status == 0, "\(initialized.stderr)")
+        try KeyFiles.resealCheaply(basinAt: scratch.path("repo"), password: password)
         return basin
     }
 

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 import BasinSnapshots
 import BasinStore

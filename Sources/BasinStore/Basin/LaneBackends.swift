@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// Where each lane's strata live: the `data` lane may be on a backend of its own (a cold

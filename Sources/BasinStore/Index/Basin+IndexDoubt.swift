@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 extension Basin {

@@ -1,3 +1,4 @@
+import BasinBackend
 import BasinCore
 
 /// Seals the grains of one lane into strata and commits them (docs/FORMAT.md §4.5): it owns

@@ -1,3 +1,4 @@
+import BasinBackend
 import Synchronization
 
 /// The first failed commit of a group of writers (a basin's data and meta lanes, or one
