@@ -71,11 +71,21 @@ enum Interruption {
             // Taking a lock takes milliseconds, but one waited for (--retry-lock) may take
             // minutes: give up on it after a moment; a lock object of ours left by that is
             // stale at once (its pid is gone) and others ignore it.
-            Task {
+            Task(priority: .high) {
                 try? await Task.sleep(for: .seconds(2))
                 _exit(128 + number)
             }
-        case .release(let lock): Task { await stop(number, lock: lock, operation: operation) }
+        case .release(let lock):
+            // High priority: the backup's own tasks may fill the cooperative threads, and the
+            // release must not queue behind thousands of them.
+            Task(priority: .high) { await stop(number, lock: lock, operation: operation) }
+            // If releasing still cannot finish (a backend that does not answer), exit anyway:
+            // the lock left names a process that is gone, so it is stale on this host at once.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(60)) {
+                StandardStreams.printError("basin: \(operation) interrupted; the lock \(lock.name) could not be released within 60 s: "
+                    + "`basin unlock` removes it")
+                _exit(128 + number)
+            }
         }
     }
 

@@ -70,9 +70,15 @@ struct S3OutageCommandTests {
         let whole = try fresh.run(["backup", source, "--json"])
         #expect(whole.status == 0, "\(whole.stderr)")
         let wholeAdded = try Self.bytesAdded(whole)
-        #expect(added <= wholeAdded - committedData, "resumed: \(added) bytes added; in one go: \(wholeAdded); committed before: \(committedData)")
+        // bytes_added counts the meta lane too, whose trees and snapshot record differ by a few
+        // bytes between runs (times): the exact check is on the data lane below.
+        let metaSlack = 4096
+        #expect(added <= wholeAdded - committedData + metaSlack, "resumed: \(added) bytes added; in one go: \(wholeAdded); committed before: \(committedData)")
         let after = try Self.lanes(basin), reference = try Self.lanes(fresh)
+        // Nothing committed before the outage was stored again: the data lane holds exactly
+        // what one backup in one go stores.
         #expect(after["data"]?["grains"] as? Int == reference["data"]?["grains"] as? Int, "\(after) vs \(reference)")
+        #expect(after["data"]?["rawBytes"] as? Int == reference["data"]?["rawBytes"] as? Int, "\(after) vs \(reference)")
 
         let target = scratch.path + "/restored"
         let restore = try basin.run(["restore", "latest:" + source, "--target", target, "--verify"])
