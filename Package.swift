@@ -126,3 +126,16 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer harness (scripts/fuzz.sh) exists only when BASIN_FUZZ=1: it defines
+// LLVMFuzzerTestOneInput instead of main, so it links only under `--sanitize fuzzer`.
+if Context.environment["BASIN_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "BasinFuzz",
+            dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "BasinS3"],
+            path: "Fuzz/BasinFuzz"
+        )
+    )
+    package.products.append(.executable(name: "BasinFuzz", targets: ["BasinFuzz"]))
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
 # S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards, then the
-# kill -9 loops of backup resume and of prune (small) against the built binary.
+# kill -9 loops of backup resume and of prune (small) against the built binary, then every
+# decoder fuzzed briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,3 +16,4 @@ source "$s3dir/env"
 timeout 3000 swift test --skip-build
 bash scripts/crash-resume.sh 3 "$(swift build --show-bin-path)/basin" 48M
 bash scripts/prune-crash-loop.sh 3 "$(swift build --show-bin-path)/basin" 16M
+bash scripts/fuzz.sh 15

@@ -194,6 +194,18 @@ struct StratumTests {
         #expect(throws: CodecError.unsupportedVersion(offset: 8, version: 2)) { try StratumHeader.decode(header) }
     }
 
+    @Test("a footer whose index offset plus length overflows is refused, not a trap")
+    func footerOffsetOverflow() {
+        // Found by the fuzzer (scripts/fuzz.sh stratum): the footer of a 294-byte stratum, its
+        // checksum repaired, naming an index grain at offset 2^64 - 1.
+        let footer = StratumFooter(indexOffset: .max, indexLength: 0xFF_FFFF, grainCount: 3328, stratumID: 0x0123_4567_89AB_CD00)
+        let bytes = footer.encoded()
+        #expect(bytes == Hex.decode("ffffffffffffffffffffff00000d000000cdab8967452301e0beb29c42534e46"))
+        #expect(throws: CodecError.lengthOverflow(offset: 262, value: .max)) {
+            try StratumFooter.decode(bytes, offset: 262, stratumSize: 294)
+        }
+    }
+
     @Test("clasts round-trip and reject trailing bytes")
     func clasts() throws {
         var generator = SplitMix64(seed: 3)

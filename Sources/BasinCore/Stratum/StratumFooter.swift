@@ -45,8 +45,10 @@ public struct StratumFooter: Equatable, Sendable {
         let checksum = try reader.readUInt32()
         guard try reader.readBytes(4) == magic else { throw .badMagic(offset: offset + 28) }
         guard checksum == XXH32.hash(Array(bytes[0..<24])) else { throw .checksumMismatch(offset: offset + 24) }
-        guard indexOffset >= UInt64(StratumHeader.size),
-              indexOffset + UInt64(indexLength) == UInt64(offset),
+        // The index offset comes from the bytes: subtract it from the footer's offset rather
+        // than add the length to it, which could overflow.
+        guard offset >= 0, indexOffset >= UInt64(StratumHeader.size), indexOffset <= UInt64(offset),
+              UInt64(offset) - indexOffset == UInt64(indexLength),
               offset + size == stratumSize
         else { throw .lengthOverflow(offset: offset, value: indexOffset) }
         return StratumFooter(indexOffset: indexOffset, indexLength: indexLength, grainCount: grainCount, stratumID: stratumID)
