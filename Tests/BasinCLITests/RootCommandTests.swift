@@ -61,7 +61,7 @@ struct RootCommandTests {
         return records
     }
 
-    @Test("issue 11: a value put survives two prunes; rm then prune reclaims it; rm of what is not stored exits 1")
+    @Test("a value put survives two prunes; rm then prune reclaims it; rm of what is not stored exits 1")
     func putSurvivesPrune() async throws {
         try await initBasin()
         let small = try scratch.file("small", seededBytes(100, seed: 1))
