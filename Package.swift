@@ -133,7 +133,7 @@ if Context.environment["BASIN_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "BasinFuzz",
-            dependencies: ["BasinCore", "BasinStore", "BasinSnapshots", "BasinS3"],
+            dependencies: ["BasinCore", "BasinBackend", "BasinStore", "BasinSnapshots", "BasinS3"],
             path: "Fuzz/BasinFuzz"
         )
     )

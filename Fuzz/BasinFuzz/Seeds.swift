@@ -143,7 +143,7 @@ enum Seeds {
     /// A key file sealed with cheap scrypt parameters, its random and personal fields fixed.
     static func keyFiles() throws -> [[UInt8]] {
         var file = try KeyFile.seal(MasterKeys(masterKey: Fixture.masterKey, idKey: Fixture.salt), password: "fuzz",
-                                    parameters: .testing)
+                                    parameters: KeyFile.KDFParameters(n: 1 << 10, r: 8, p: 1))
         file.created = "2026-06-01T12:00:00Z"
         file.hostname = "fuzz-host"
         file.username = "ann"
