@@ -115,8 +115,7 @@ struct CompactionTests {
         let counter = FaultInjectingBackend(wrapping: memory)
         let whole = try await Pruner(repository: try await PrunerTests.reopen(counter), options: Maintenance.pruneEverything()).run()
         #expect(whole.plan.compact.count == 10)
-        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
-        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        let total = counter.mutationCount
         #expect(total > 20)
         var interrupted = 0
         for point in 0..<total {
@@ -125,13 +124,7 @@ struct CompactionTests {
                 memory.restore(initial)
                 let faulty = FaultInjectingBackend(wrapping: memory)
                 let repository = try await PrunerTests.reopen(faulty)
-                let crash = BasinError.Code.unavailable
-                if takesEffect {
-                    faulty.inject(.init(.failAfter(crash, "killed"), on: mutations, skip: point, times: 1))
-                    faulty.inject(.init(.fail(crash, "process gone"), on: mutations, skip: point + 1))
-                } else {
-                    faulty.inject(.init(.fail(crash, "killed"), on: mutations, skip: point))
-                }
+                faulty.injectCrash(atMutation: point, takesEffect: takesEffect)
                 do {
                     _ = try await Pruner(repository: repository, options: Maintenance.pruneEverything(holder: Maintenance.deadHolder)).run()
                 } catch {

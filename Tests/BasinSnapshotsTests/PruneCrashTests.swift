@@ -45,8 +45,7 @@ struct PruneCrashTests {
 
         let counter = FaultInjectingBackend(wrapping: memory)
         _ = try await Pruner(repository: try await PrunerTests.reopen(counter), options: Maintenance.pruneEverything()).run()
-        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
-        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        let total = counter.mutationCount
         #expect(total > 10)
         try await Self.expectTidy(try await PrunerTests.reopen(memory), "uninterrupted")
 
@@ -57,13 +56,7 @@ struct PruneCrashTests {
                 memory.restore(initial)
                 let faulty = FaultInjectingBackend(wrapping: memory)
                 let repository = try await PrunerTests.reopen(faulty)
-                let crash = BasinError.Code.unavailable
-                if takesEffect {
-                    faulty.inject(.init(.failAfter(crash, "killed"), on: mutations, skip: point, times: 1))
-                    faulty.inject(.init(.fail(crash, "process gone"), on: mutations, skip: point + 1))
-                } else {
-                    faulty.inject(.init(.fail(crash, "killed"), on: mutations, skip: point))
-                }
+                faulty.injectCrash(atMutation: point, takesEffect: takesEffect)
                 // Deleting its own lock object is best effort: a crash there is no error.
                 do {
                     _ = try await Pruner(repository: repository, options: Maintenance.pruneEverything(holder: Maintenance.deadHolder)).run()

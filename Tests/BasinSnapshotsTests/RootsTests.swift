@@ -69,8 +69,7 @@ struct RootsTests {
         let initial = memory.snapshot()
         let counter = FaultInjectingBackend(wrapping: memory)
         _ = try await Pruner(repository: try await PrunerTests.reopen(counter), options: Maintenance.pruneEverything()).run()
-        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
-        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        let total = counter.mutationCount
         #expect(total > 8)
         for point in 0..<total {
             for takesEffect in [false, true] {
@@ -78,12 +77,7 @@ struct RootsTests {
                 memory.restore(initial)
                 let faulty = FaultInjectingBackend(wrapping: memory)
                 let repository = try await PrunerTests.reopen(faulty)
-                if takesEffect {
-                    faulty.inject(.init(.failAfter(.unavailable, "killed"), on: mutations, skip: point, times: 1))
-                    faulty.inject(.init(.fail(.unavailable, "process gone"), on: mutations, skip: point + 1))
-                } else {
-                    faulty.inject(.init(.fail(.unavailable, "killed"), on: mutations, skip: point))
-                }
+                faulty.injectCrash(atMutation: point, takesEffect: takesEffect)
                 _ = try? await Pruner(repository: repository, options: Maintenance.pruneEverything(holder: Maintenance.deadHolder)).run()
                 faulty.removeAllFaults()
                 try await Self.expectKept(memory, state, values, label)
@@ -136,20 +130,14 @@ struct RootsTests {
         }
         let counter = FaultInjectingBackend(wrapping: memory)
         let keys = try await batch(try await PrunerTests.reopen(counter).basin)
-        let mutations: Set<FaultInjectingBackend.Operation> = [.write, .beginWrite, .commit, .delete]
-        let total = counter.calls(.write, .beginWrite, .commit, .delete)
+        let total = counter.mutationCount
         #expect(total > 5)
         for point in 0..<total {
             for takesEffect in [false, true] {
                 let label = "crash \(takesEffect ? "after" : "before") mutation \(point) of \(total)"
                 memory.restore(initial)
                 let faulty = FaultInjectingBackend(wrapping: memory)
-                if takesEffect {
-                    faulty.inject(.init(.failAfter(.unavailable, "killed"), on: mutations, skip: point, times: 1))
-                    faulty.inject(.init(.fail(.unavailable, "process gone"), on: mutations, skip: point + 1))
-                } else {
-                    faulty.inject(.init(.fail(.unavailable, "killed"), on: mutations, skip: point))
-                }
+                faulty.injectCrash(atMutation: point, takesEffect: takesEffect)
                 let committed = (try? await batch(try await PrunerTests.reopen(faulty).basin)) != nil
                 faulty.removeAllFaults()
                 let repository = try await PrunerTests.reopen(memory)
