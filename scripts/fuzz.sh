@@ -4,6 +4,11 @@
 #   scripts/fuzz.sh [SECONDS] [DECODER...]   each decoder (default: all) for SECONDS (default 30)
 #   scripts/fuzz.sh --write-seeds            rewrites the seed corpora Fuzz/Corpus/ from the encoders
 #
+# FUZZ_RUNS=N runs each decoder for N inputs instead of SECONDS, and FUZZ_SEED=S fixes
+# libFuzzer's random seed: together they make a run repeatable, as CI needs (a red CI must
+# mean the change broke something, not that this run's dice found an old bug). Without them
+# each run explores afresh: run it long and often beside the work.
+#
 # Builds the harness with the fuzzer and address sanitizers into .build-fuzz (apart from normal
 # builds), then runs each decoder on a temporary copy of its seed corpus, so runs never change
 # the repository. Prints executions, exec/s and the result per decoder; exits 1 when any
@@ -46,7 +51,10 @@ for name in "${decoders[@]}"; do
     mkdir -p "$work/$name/corpus" "$work/$name/crashes"
     cp Fuzz/Corpus/"$name"/* "$work/$name/corpus/"
     status=0
-    BASIN_FUZZ_DECODER="$name" "$fuzzer" -max_total_time="$seconds" -max_len="${maxLength[$name]}" -timeout=10 \
+    budget=(-max_total_time="$seconds")
+    [[ -n "${FUZZ_RUNS:-}" ]] && budget=(-runs="$FUZZ_RUNS")
+    [[ -n "${FUZZ_SEED:-}" ]] && budget+=(-seed="$FUZZ_SEED")
+    BASIN_FUZZ_DECODER="$name" "$fuzzer" "${budget[@]}" -max_len="${maxLength[$name]}" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/$name/crashes/" \
         "$work/$name/corpus" > "$work/$name/log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name/log")
@@ -56,6 +64,8 @@ for name in "${decoders[@]}"; do
     else
         result="CRASH (exit $status): $(ls "$work/$name/crashes" | head -1)"
         failed+=("$name")
+        # The report names the trap and the stack; CI keeps only what is printed.
+        grep -v "^#\|^INFO\|^stat::" "$work/$name/log" | tail -40 | sed "s/^/    $name: /" >&2
     fi
     printf '%-16s %12s %10s  %s\n' "$name" "${executions:-?}" "${rate:-?}" "$result"
 done

@@ -60,7 +60,7 @@ struct PruneCommand: AsyncParsableCommand {
         print("space: \(Format.bytes(plan.sizeBefore)) now, \(Format.bytes(plan.sizeAfter)) once this plan's strata are deleted")
         if options.dryRun {
             if !report.due.isEmpty {
-                let bytes = report.due.reduce(0) { $0 + $1.record.bytes }
+                let bytes = CondemnationRecord.bytes(of: report.due.map(\.record))
                 print("due for deletion: \(report.due.count) condemnation record\(report.due.count == 1 ? "" : "s") (\(Format.bytes(bytes)))")
             }
             print("dry run: nothing was changed")
@@ -82,7 +82,7 @@ struct PruneCommand: AsyncParsableCommand {
         if let deferred = report.deferred { print("deletion deferred to a later prune: \(deferred)") }
         if report.foldedRootRecords > 0 { print("folded \(report.foldedRootRecords) root records into one checkpoint") }
         if !report.waiting.isEmpty {
-            let bytes = report.waiting.reduce(0) { $0 + $1.record.bytes }
+            let bytes = CondemnationRecord.bytes(of: report.waiting.map(\.record))
             print("waiting for the grace period: \(report.waiting.count) condemnation record\(report.waiting.count == 1 ? "" : "s") (\(Format.bytes(bytes)))")
         }
         print("basin size: \(Format.bytes(report.sizeBefore)) before, \(Format.bytes(report.sizeAfter)) after")

@@ -33,7 +33,24 @@ public struct CondemnationRecord: Codable, Equatable, Sendable {
     /// The time of condemnation (the distant future for unreadable text: never due).
     public var date: Date { RFC3339.parse(time) ?? .distantFuture }
     public var stratumIDs: Set<UInt64> { Set(strata.compactMap { Hex.decodeUInt64($0.id) }) }
-    public var bytes: Int { strata.reduce(0) { $0 + $1.size } }
+    /// The strata's bytes in all (saturating: a sum is reported, never trusted for safety).
+    public var bytes: Int { Self.saturatingSum(strata.lazy.map(\.size)) }
+
+    /// The bytes of all `records`' strata, saturating as ``bytes`` does.
+    public static func bytes(of records: some Sequence<CondemnationRecord>) -> Int {
+        saturatingSum(records.lazy.map(\.bytes))
+    }
+
+    /// A stratum's size in a record is at most this (a stratum is far smaller: its target
+    /// is at most 2 GiB); larger sizes mark a record as damaged.
+    public static let maxStratumSize = 1 << 40
+
+    private static func saturatingSum(_ values: some Sequence<Int>) -> Int {
+        values.reduce(0) { sum, value in
+            let (total, overflow) = sum.addingReportingOverflow(value)
+            return overflow ? .max : total
+        }
+    }
 
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
@@ -51,6 +68,14 @@ public struct CondemnationRecord: Codable, Equatable, Sendable {
         }
         guard record.version == currentVersion else {
             throw BasinError(.incompatibleVersion, "condemnation record \(name) has version \(record.version); this program knows version \(currentVersion)")
+        }
+        for stratum in record.strata {
+            guard stratum.lane == Lane.data.folder || stratum.lane == Lane.meta.folder,
+                  Hex.decodeUInt64(stratum.id) != nil, stratum.id == stratum.id.lowercased(),
+                  (0...maxStratumSize).contains(stratum.size)
+            else {
+                throw BasinError(.corrupted, "condemnation record \(name) names an impossible stratum (lane '\(stratum.lane)', id '\(stratum.id)', size \(stratum.size))")
+            }
         }
         return record
     }
