@@ -48,7 +48,7 @@ public struct SnapshotRecord: Codable, Equatable, Sendable {
     public init(time: Date, hostname: String, username: String, paths: [String], tags: [String], parent: String?,
                 tree: Key, excludes: [String], summary: Summary?, programVersion: String) {
         version = Self.currentVersion
-        self.time = Self.format(time)
+        self.time = RFC3339.format(time, precision: .nanoseconds)
         self.hostname = hostname
         self.username = username
         self.paths = paths
@@ -61,7 +61,7 @@ public struct SnapshotRecord: Codable, Equatable, Sendable {
     }
 
     public var treeKey: Key? { Key(hex: tree) }
-    public var date: Date { Self.parse(time) ?? Date(timeIntervalSince1970: 0) }
+    public var date: Date { RFC3339.date(time) ?? Date(timeIntervalSince1970: 0) }
 
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
@@ -72,24 +72,5 @@ public struct SnapshotRecord: Codable, Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws -> SnapshotRecord {
         try JSONDecoder().decode(SnapshotRecord.self, from: Data(bytes))
-    }
-
-    static func format(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let nanoseconds = Int(((date.timeIntervalSince1970 - seconds) * 1e9).rounded())
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let base = formatter.string(from: Date(timeIntervalSince1970: seconds))
-        return base.replacingOccurrences(of: "Z", with: String(format: ".%09dZ", min(nanoseconds, 999_999_999)))
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        guard let dot = text.firstIndex(of: "."), text.hasSuffix("Z") else { return formatter.date(from: text) }
-        guard let base = formatter.date(from: String(text[..<dot]) + "Z") else { return nil }
-        let fraction = Double("0" + text[dot..<text.index(before: text.endIndex)]) ?? 0
-        return base.addingTimeInterval(fraction)
     }
 }

@@ -33,11 +33,7 @@ enum Format {
 
     /// RFC 3339 in UTC with nanoseconds, exactly: `2024-05-01T11:45:07.123456789Z`.
     static func rfc3339(_ time: TreeEntry.Timestamp) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let base = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(time.seconds)))
-        return String(base.dropLast()) + String(format: ".%09uZ", time.nanoseconds)
+        RFC3339.format(RFC3339.Instant(seconds: time.seconds, nanoseconds: time.nanoseconds), precision: .nanoseconds)
     }
 
     /// One JSON value: keys in snake case and sorted, on one line unless `pretty`.

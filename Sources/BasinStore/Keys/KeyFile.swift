@@ -64,7 +64,7 @@ public struct KeyFile: Codable, Equatable, Sendable {
         let wrapping = try AEADKey(bytes: try derive(password: password, salt: salt, parameters: parameters))
         let sealed = try AEAD.seal(keys.masterKey + keys.idKey, key: wrapping, nonce: nonce,
                                    associatedData: associatedData, algorithm: .chacha20Poly1305)
-        return KeyFile(version: currentVersion, created: ISO8601DateFormatter().string(from: Date()),
+        return KeyFile(version: currentVersion, created: RFC3339.format(Date(), precision: .seconds),
                        hostname: ProcessInfo.processInfo.hostName, username: ProcessInfo.processInfo.environment["USER"] ?? "",
                        kdf: "scrypt", kdfParameters: parameters, salt: Hex.encode(salt), algorithm: PayloadAlgorithm.chacha20Poly1305.name,
                        nonce: Hex.encode(nonce), sealedKeys: Hex.encode(sealed))

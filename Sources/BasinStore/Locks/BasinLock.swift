@@ -67,7 +67,7 @@ public final class BasinLock: Sendable {
         }
         let now = Date()
         var fresh = record
-        fresh.refreshed = RFC3339.format(now)
+        fresh.refreshed = RFC3339.format(now, precision: .milliseconds)
         let name = Basin.newLockName()
         try await basin.writeSealedObject(name, plain: fresh.encoded())
         state.withLock { state in

@@ -1,4 +1,5 @@
 import BasinBackend
+import BasinCore
 import Foundation
 import Glibc
 
@@ -29,14 +30,14 @@ public struct LockRecord: Codable, Equatable, Sendable {
         username = holder.username
         self.operation = operation
         self.exclusive = exclusive
-        self.time = RFC3339.format(time)
-        self.refreshed = RFC3339.format(refreshed)
+        self.time = RFC3339.format(time, precision: .milliseconds)
+        self.refreshed = RFC3339.format(refreshed, precision: .milliseconds)
     }
 
     /// When the lock was taken (the distant past for unreadable text: such a lock is stale).
-    public var takenAt: Date { RFC3339.parse(time) ?? .distantPast }
+    public var takenAt: Date { RFC3339.date(time) ?? .distantPast }
     /// When the lock object was last written.
-    public var refreshedAt: Date { RFC3339.parse(refreshed) ?? .distantPast }
+    public var refreshedAt: Date { RFC3339.date(refreshed) ?? .distantPast }
 
     /// Whether this lock and a lock of the given kind cannot both be held.
     public func conflicts(withExclusive other: Bool) -> Bool { exclusive || other }
@@ -57,7 +58,7 @@ public struct LockRecord: Codable, Equatable, Sendable {
     /// lock of another host stays until it goes stale or `--remove-all` removes it.
     public func remedy(staleAfter: TimeInterval, localHost: String) -> String {
         if hostname == localHost { return "if that process is gone, basin unlock removes stale locks" }
-        let staleAt = RFC3339.format(refreshedAt.addingTimeInterval(staleAfter))
+        let staleAt = RFC3339.format(refreshedAt.addingTimeInterval(staleAfter), precision: .milliseconds)
         return "whether a process on host \(hostname) is gone cannot be told from here: the lock goes stale at \(staleAt) "
             + "(\(Int(staleAfter / 60)) minutes after its last refresh), when basin unlock removes it; if that process is gone now, "
             + "basin unlock --remove-all removes it (only when no other process uses the basin)"

@@ -25,13 +25,13 @@ public struct CondemnationRecord: Codable, Equatable, Sendable {
 
     public init(time: Date, hostname: String, strata: [StratumInventory.Stratum]) {
         version = Self.currentVersion
-        self.time = RFC3339.format(time)
+        self.time = RFC3339.format(time, precision: .milliseconds)
         self.hostname = hostname
         self.strata = strata.map { Stratum(lane: $0.lane.folder, id: Hex.encode($0.id), size: $0.size) }
     }
 
     /// The time of condemnation (the distant future for unreadable text: never due).
-    public var date: Date { RFC3339.parse(time) ?? .distantFuture }
+    public var date: Date { RFC3339.date(time) ?? .distantFuture }
     public var stratumIDs: Set<UInt64> { Set(strata.compactMap { Hex.decodeUInt64($0.id) }) }
     /// The strata's bytes in all (saturating: a sum is reported, never trusted for safety).
     public var bytes: Int { Self.saturatingSum(strata.lazy.map(\.size)) }
