@@ -194,6 +194,25 @@ struct StratumTests {
         #expect(throws: CodecError.unsupportedVersion(offset: 8, version: 2)) { try StratumHeader.decode(header) }
     }
 
+    @Test("a grain claiming a plaintext longer than any frame is refused before anything is allocated")
+    func plainLengthBeyondAnyFrame() throws {
+        for (plainLength, refused) in [(UInt32(GrainFrameHeader.maxFrameLength), false), (1 << 28, true), (.max, true)] {
+            let header = GrainFrameHeader(length: UInt32(GrainFrameHeader.size + 9), kind: .blob,
+                                          flags: GrainFrameHeader.compressedFlag, key: Key(bytes: [UInt8](repeating: 7, count: 32))!,
+                                          plainLength: plainLength)
+            let afterChecksum = header.encodedAfterChecksum() + [UInt8](repeating: 0, count: 9)
+            let checksum = XXH32.hash(afterChecksum)
+            let frame = [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: checksum >> $0) } + afterChecksum
+            if refused {
+                #expect(throws: CodecError.lengthOverflow(offset: 42, value: UInt64(plainLength))) {
+                    try GrainFrameHeader.decode(frame: frame, offset: 0)
+                }
+            } else {
+                #expect(try GrainFrameHeader.decode(frame: frame, offset: 0) == header)
+            }
+        }
+    }
+
     @Test("a footer whose index offset plus length overflows is refused, not a trap")
     func footerOffsetOverflow() {
         // Found by the fuzzer (scripts/fuzz.sh stratum): the footer of a 294-byte stratum, its

@@ -73,6 +73,9 @@ public struct GrainFrameHeader: Equatable, Sendable {
         guard flags & ~compressedFlag == 0 else { throw .invalidValue(offset: offset + 9, field: "grain flags") }
         let key = Key(bytes: try reader.readBytes(32))!
         let plainLength = try reader.readUInt32()
+        // No writer makes a plaintext longer than a frame; refusing larger claims keeps a
+        // damaged or hostile header from having a reader allocate gigabytes to decompress into.
+        guard plainLength <= maxFrameLength else { throw .lengthOverflow(offset: offset + 42, value: UInt64(plainLength)) }
         return GrainFrameHeader(length: length, kind: kind, flags: flags, key: key, plainLength: plainLength)
     }
 
