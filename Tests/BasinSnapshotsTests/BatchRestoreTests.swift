@@ -90,6 +90,34 @@ struct BatchRestoreTests {
         }
     }
 
+    /// A chunk of a large file is hashed once, as part of the whole file (the fetch skips its
+    /// own key hash): a chunk changed behind a repaired frame checksum still fails its file,
+    /// and only that file; read on its own, the same grain fails its own key check.
+    @Test("a chunk changed behind a repaired checksum fails its file through the whole file's hash")
+    func forgedChunkFailsItsFile() async throws {
+        let source = scratch.path("forged-source")
+        try makeTree(at: source, seed: 13)
+        let basinPath = scratch.path("forged-basin")
+        let repository = try await SnapshotFixture.localRepository(at: basinPath, create: true)
+        let snapshot = try await SnapshotFixture.backUp(source, to: repository)
+        let large = try TestFileSystem.readFile(Array("\(source)/large-2".utf8))
+        _ = try SnapshotFixture.damage(Array(large[(512 << 10)...]), inLocalBasin: basinPath, repairingChecksum: true)
+        let reopened = try await SnapshotFixture.localRepository(at: basinPath, create: false)
+        let target = scratch.path("forged-restored")
+        let report = try await RestoreEngine(repository: reopened, options: RestoreOptions())
+            .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
+        #expect(report.failures.map(\.path) == ["\(target)/large-2"])
+        #expect(report.failures.first?.code == BasinError.Code.corrupted.rawValue)
+        #expect(try TestFileSystem.status(Array("\(target)/large-2".utf8)) == nil, "a failed file is removed")
+        #expect(try TestFileSystem.readFile(Array("\(target)/large-1".utf8)) == TestFileSystem.readFile(Array("\(source)/large-1".utf8)))
+        #expect(report.files == 401)
+        // Every chunk read on its own checks its own key: exactly the changed one fails.
+        let clast = try Clast.decode(try await reopened.basin.grain(Key(bytes: BLAKE3.hash(large))!).plain)
+        let fetched = await reopened.basin.fetchAll(clast.chunks.map(\.key))
+        let failed = fetched.filter { if case .failure = $0.value { true } else { false } }
+        #expect(failed.count == 1, "\(failed.count) of \(clast.chunks.count) chunks failed their own check")
+    }
+
     /// A file of three pieces written in the order given; what `finish` says of it.
     func assemble(_ pieces: [[UInt8]], order: [Int], key: Key, basin: Basin) throws -> BasinError? {
         let path = scratch.path("assembled-\(order.map(String.init).joined())-\(key.hex.prefix(8))")

@@ -98,14 +98,22 @@ public enum SnapshotFixture {
     /// Flips one byte of `content` where it is stored in the local basin at `basin` (an
     /// unencrypted, uncompressed one, where content is stored as is), so reading the grain
     /// holding it fails its checks.
+    /// - Parameter repairingChecksum: also rewrite the frame's xxh32 to match, as a forger
+    ///   would: then only the hash of the content against its key tells.
     /// - Returns: the stratum file damaged.
-    public static func damage(_ content: [UInt8], inLocalBasin basin: String) throws -> String {
+    public static func damage(_ content: [UInt8], inLocalBasin basin: String, repairingChecksum: Bool = false) throws -> String {
         let needle = Array(content.prefix(64))
         for relative in filesBelow(basin + "/data") {
             let path = basin + "/data/" + relative
             var bytes = try TestFileSystem.readFile(Array(path.utf8))
             guard let at = firstIndex(of: needle, in: bytes) else { continue }
+            let frames = try StratumParser.scan(bytes).entries
             bytes[at + needle.count / 2] ^= 0x40
+            if repairingChecksum, let frame = frames.first(where: { Int($0.offset) <= at && at < Int($0.offset + $0.length) }) {
+                let start = Int(frame.offset)
+                let checksum = XXH32.hash(Array(bytes[(start + 4)..<(start + Int(frame.length))]))
+                for index in 0..<4 { bytes[start + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index)) }
+            }
             try TestFileSystem.writeFile(Array(path.utf8), bytes)
             return path
         }

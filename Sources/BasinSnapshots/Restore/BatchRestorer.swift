@@ -70,7 +70,10 @@ struct BatchRestorer: Sendable {
         for index in ready { finish(files[index]) }
         let placements = targets
         let fileList = files
-        await basin.fetch(Array(targets.keys), options: options) { key, result in
+        // A chunk that only lands inside values of several chunks is checked by their in-order
+        // hash; one that is a whole file somewhere is checked on its own as well.
+        let checkedWhole = Set(targets.compactMap { key, places in places.allSatisfy { $0.length != nil } ? key : nil })
+        await basin.fetch(Array(targets.keys), options: options, checkedWhole: checkedWhole) { key, result in
             for place in placements[key] ?? [] {
                 let file = fileList[place.file]
                 switch result {

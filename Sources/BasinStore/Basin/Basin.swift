@@ -156,7 +156,8 @@ public actor Basin {
 
     /// Starts reading a window of chunks.
     private nonisolated func fetchWindow(_ window: [Clast.Chunk]) -> Task<[Key: Result<FetchedGrain, BasinError>], Never> {
-        Task { await fetchAll(window.map(\.key)) }
+        // The whole value is hashed as it is handed over: each chunk's bytes are hashed once.
+        Task { await fetchAll(window.map(\.key), checkedWhole: Set(window.map(\.key))) }
     }
 
     /// Opens the grain stored under `key`, from a pending stratum or a committed one.

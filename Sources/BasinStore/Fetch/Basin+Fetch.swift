@@ -33,15 +33,19 @@ extension Basin {
     ///   - keys: the grains to read; a key not in the index (or pending in this process) is
     ///     read on its own, and an unknown one delivers `.notFound`.
     ///   - options: the plan's gap and range size, and the ranges read at once.
+    ///   - checkedWhole: chunks the caller hashes as part of a whole value it checks against
+    ///     that value's key (``Basin/get(_:into:)``, a restored file): their own key hash is
+    ///     skipped, since the whole value's hash covers every byte; their frame checksum, AEAD
+    ///     and header key are still checked. Hashing each byte once halves that work.
     ///   - deliver: receives each grain or its error.
-    public nonisolated func fetch(_ keys: [Key], options: GrainFetchPlan.Options? = nil,
+    public nonisolated func fetch(_ keys: [Key], options: GrainFetchPlan.Options? = nil, checkedWhole: Set<Key> = [],
                                   deliver: @escaping @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
         let options = options ?? defaultFetchOptions
         // A grain the index lacks or misplaces is held back until the index is weighed against
         // the strata (``mendIndex(after:generation:)``), then read again or failed as it was.
         let generation = index.generation
         let doubtful = Mutex<[Key: BasinError]>([:])
-        await fetchOnce(keys, options: options) { key, result in
+        await fetchOnce(keys, options: options, checkedWhole: checkedWhole) { key, result in
             if case let .failure(error) = result, Self.mayBeIndexFault(error) {
                 doubtful.withLock { $0[key] = error }
             } else {
@@ -51,7 +55,7 @@ extension Basin {
         let failures = doubtful.withLock { $0 }
         guard !failures.isEmpty else { return }
         if (try? await mendIndex(after: failures, generation: generation)) == true {
-            await fetchOnce(failures.keys.sorted(), options: options) { key, result in
+            await fetchOnce(failures.keys.sorted(), options: options, checkedWhole: checkedWhole) { key, result in
                 if case let .failure(error) = result, let first = failures[key] {
                     await deliver(key, .failure(Self.failureAfterMending(first: first, retry: error)))
                 } else {
@@ -64,7 +68,7 @@ extension Basin {
     }
 
     /// ``fetch(_:options:deliver:)`` as the index stands, without a second try.
-    private nonisolated func fetchOnce(_ keys: [Key], options: GrainFetchPlan.Options,
+    private nonisolated func fetchOnce(_ keys: [Key], options: GrainFetchPlan.Options, checkedWhole: Set<Key>,
                                        deliver: @escaping @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
         var planned: [(lane: Lane, stratum: UInt64, grain: GrainFetchPlan.Grain)] = []
         var kinds: [Key: GrainKind] = [:]
@@ -97,7 +101,7 @@ extension Basin {
             }
             for range in plan.ranges {
                 if inFlight >= max(1, options.rangesInFlight) { await group.next(); inFlight -= 1 }
-                group.addTask { await self.fetch(range, kinds: kindOf, deliver: deliver) }
+                group.addTask { await self.fetch(range, kinds: kindOf, checkedWhole: checkedWhole, deliver: deliver) }
                 inFlight += 1
             }
         }
@@ -106,15 +110,15 @@ extension Basin {
     /// Reads many grains as ``fetch(_:options:deliver:)`` does and returns them all: for
     /// callers that need every grain before going on (a window of chunks, a batch's clasts, a
     /// level of trees).
-    public nonisolated func fetchAll(_ keys: [Key], options: GrainFetchPlan.Options? = nil) async
+    public nonisolated func fetchAll(_ keys: [Key], options: GrainFetchPlan.Options? = nil, checkedWhole: Set<Key> = []) async
         -> [Key: Result<FetchedGrain, BasinError>] {
         let found = Mutex<[Key: Result<FetchedGrain, BasinError>]>([:])
-        await fetch(keys, options: options) { key, result in found.withLock { $0[key] = result } }
+        await fetch(keys, options: options, checkedWhole: checkedWhole) { key, result in found.withLock { $0[key] = result } }
         return found.withLock { $0 }
     }
 
     /// Reads one planned range and delivers each of its grains.
-    private nonisolated func fetch(_ range: GrainFetchPlan.Range, kinds: [Key: GrainKind],
+    private nonisolated func fetch(_ range: GrainFetchPlan.Range, kinds: [Key: GrainKind], checkedWhole: Set<Key>,
                                    deliver: @Sendable (Key, Result<FetchedGrain, BasinError>) async -> Void) async {
         let name = StratumName.objectName(lane: range.lane, id: range.stratum)
         let bytes: [UInt8]
@@ -135,7 +139,7 @@ extension Basin {
             let frame = Array(bytes[start..<(start + grain.length)])
             do throws(BasinError) {
                 let opened = try reader.openGrain(frame: frame, lane: range.lane, id: range.stratum, offset: grain.offset,
-                                                  cipher: cipher, key: grain.key)
+                                                  cipher: cipher, key: grain.key, checkContent: !checkedWhole.contains(grain.key))
                 let kind = kinds[grain.key] ?? opened.header.kind
                 guard opened.header.kind == kind else {
                     throw BasinError(.corrupted, "grain \(grain.key) in stratum \(name) is a \(opened.header.kind), the index says \(kind)")
