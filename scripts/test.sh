@@ -2,7 +2,7 @@
 # Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
 # S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards, then the
 # kill -9 loops of backup resume and of prune (small) against the built binary, then every
-# decoder fuzzed briefly.
+# decoder fuzzed briefly, then the library example package (scripts/example.sh) built and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +17,5 @@ timeout 3000 swift test --skip-build
 bash scripts/crash-resume.sh 3 "$(swift build --show-bin-path)/basin" 48M
 bash scripts/prune-crash-loop.sh 3 "$(swift build --show-bin-path)/basin" 16M
 bash scripts/fuzz.sh 15
+# Last: it builds with the example as the root package in .build (the tests are done by then).
+bash scripts/example.sh

@@ -71,7 +71,7 @@ do throws(any Error) {
         try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
             var operations: [RootRecord.Operation] = []
             operations.reserveCapacity(count)
-            for value in values { operations.append(.addKey(try await basin.put(value))) }
+            for value in values { operations.append(.addKey(try await basin.writeValue(value))) }
             return operations
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
