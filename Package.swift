@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "BasinKitTests", dependencies: ["BasinKit", "BasinTestSupport"]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
         // The store as an embedded key/value store, timed beside SQLite by scripts/bench-kv.sh.
-        .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore"], path: "Benchmarks/KVBench"),
+        .executableTarget(name: "basin-kvbench", dependencies: ["BasinKit"], path: "Benchmarks/KVBench"),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [
