@@ -73,7 +73,7 @@ struct RepositoryOptions: ParsableArguments {
             let basin = try await Basin.open(location, password: password)
             await BasinWarnings.track(basin)
             if given, basin.config.payloadAlgorithm == PayloadAlgorithm.none {
-                StandardStreams.printError("basin: warning: the basin at \(basin.backend.location) is not encrypted; the password given is not used")
+                StandardStreams.printError("basin: warning: the basin at \(basin.location) is not encrypted; the password given is not used")
             }
             return (basin, password)
         } catch {

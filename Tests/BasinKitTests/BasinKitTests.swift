@@ -37,6 +37,7 @@ struct BasinKitTests {
         let directory = try TestDirectory("kit-kv")
         let location = directory.path("basin")
         let basin = try await Basin.create(location, password: Self.password, options: Self.options)
+        #expect(basin.location == location)
         let small = testBytes(100, seed: 1)
         let large = testBytes(300_000, seed: 2)
         let key = try await basin.put(small)
