@@ -25,12 +25,9 @@ func kernelSettings(_ name: String) -> [SwiftSetting] {
 let package = Package(
     name: "Basin",
     products: [
-        .library(name: "BasinCore", targets: ["BasinCore"]),
-        .library(name: "BasinBackend", targets: ["BasinBackend"]),
-        .library(name: "BasinLocal", targets: ["BasinLocal"]),
-        .library(name: "BasinStore", targets: ["BasinStore"]),
-        .library(name: "BasinSnapshots", targets: ["BasinSnapshots"]),
-        .library(name: "BasinS3", targets: ["BasinS3"]),
+        // The one library product: `import BasinKit` opens, creates and uses a basin. The layers
+        // below are targets of this package only (their internals are `package`).
+        .library(name: "BasinKit", targets: ["BasinKit"]),
         .executable(name: "basin", targets: ["basin"]),
     ],
     dependencies: [
@@ -94,10 +91,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The library's front door: opens a basin by location (a directory or s3:) and uses it as
+        // a key/value store; re-exports the few types a user handles. The CLI opens basins
+        // through it too.
+        .target(name: "BasinKit", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinS3"]),
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "BasinKit", "CLinuxSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,9 +113,12 @@ let package = Package(
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinBackend", "BasinStore", "BasinCore", "BasinTestSupport"]),
         .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        // BasinKit as a library user sees it (the README's example is compiled here), with the
+        // shared test helpers.
+        .testTarget(name: "BasinKitTests", dependencies: ["BasinKit", "BasinTestSupport"]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
         // The store as an embedded key/value store, timed beside SQLite by scripts/bench-kv.sh.
-        .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore"], path: "Benchmarks/KVBench"),
+        .executableTarget(name: "basin-kvbench", dependencies: ["BasinKit"], path: "Benchmarks/KVBench"),
         .executableTarget(
             name: "BasinBenchmarks",
             dependencies: [

@@ -2,7 +2,7 @@
 # Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
 # S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards, then the
 # kill -9 loops of backup resume and of prune (small) against the built binary, then every
-# decoder fuzzed briefly.
+# decoder fuzzed briefly, then the library example package (scripts/example.sh) built and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,3 +18,5 @@ bash scripts/crash-resume.sh 3 "$(swift build --show-bin-path)/basin" 48M
 bash scripts/prune-crash-loop.sh 3 "$(swift build --show-bin-path)/basin" 16M
 # A fixed seed and budget: the same inputs every run (scripts/fuzz.sh says why).
 FUZZ_SEED=1 FUZZ_RUNS=50000 bash scripts/fuzz.sh
+# Last: it builds with the example as the root package in .build (the tests are done by then).
+bash scripts/example.sh

@@ -22,7 +22,7 @@ func registerStoreBenchmarks() {
             let basin = try await Basin.create(backend: MemoryBackend(), password: "bench", options: benchmarkOptions(), resolve: noResolver)
             let start = ContinuousClock.now
             benchmark.startMeasurement()
-            for value in values { try await basin.put(value) }
+            for value in values { try await basin.writeValue(value) }
             try await basin.flush()
             benchmark.stopMeasurement()
             let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -63,7 +63,7 @@ private actor GetFixture {
         let backend = MemoryBackend()
         let basin = try await Basin.create(backend: backend, password: "bench", options: benchmarkOptions(), resolve: noResolver)
         var keys: [Key] = []
-        for index in 0..<512 { keys.append(try await basin.put(storeBenchmarkValue(64 << 10, seed: UInt64(10_000 + index)))) }
+        for index in 0..<512 { keys.append(try await basin.writeValue(storeBenchmarkValue(64 << 10, seed: UInt64(10_000 + index)))) }
         try await basin.flush()
         let reopened = try await Basin.open(backend: backend, password: "bench", resolve: noResolver)
         built = (reopened, keys)

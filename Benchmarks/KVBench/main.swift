@@ -1,10 +1,8 @@
-import BasinBackend
-import BasinCore
-import BasinLocal
-import BasinStore
+import BasinKit
 import Foundation
 
-// The store used as an embedded key/value store, for scripts/bench-kv.sh (beside SQLite):
+// The store used as an embedded key/value store through its library front door (BasinKit),
+// for scripts/bench-kv.sh (beside SQLite):
 //
 //   basin-kvbench put DIR COUNT SIZE [--encrypted]   a new basin in DIR; COUNT values of SIZE
 //                                                    bytes in one batch and one flush
@@ -54,7 +52,6 @@ guard arguments.count >= 4, let count = Int(arguments[3]) else {
 let directory = arguments[2]
 let encrypted = arguments.contains("--encrypted")
 let password: String? = encrypted ? "kvbench-password" : nil
-let noLanes: BackendResolver = { lane throws(BasinError) in throw BasinError(.notFound, lane.location) }
 // Beside the basin, not in it: the keys put, for `get` to choose from.
 let keysFile = directory + ".keys"
 
@@ -64,15 +61,11 @@ do throws(any Error) {
         guard arguments.count >= 5, let size = Int(arguments[4]) else { fail("put needs COUNT and SIZE") }
         var options = BasinCreateOptions()
         options.encryption = encrypted ? .chacha20Poly1305 : .none
-        let basin = try await Basin.create(backend: try LocalBackend(directory: directory, create: true), password: password,
-                                           options: options, resolve: noLanes)
+        let basin = try await Basin.create(directory, password: password, options: options)
         let values = (0..<count).map { value($0, size: size) }
         let start = ContinuousClock.now
-        try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
-            var operations: [RootRecord.Operation] = []
-            operations.reserveCapacity(count)
-            for value in values { operations.append(.addKey(try await basin.put(value))) }
-            return operations
+        try await basin.batch { batch in
+            for value in values { batch.put(value) }
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         try Data(values.flatMap { basin.key(of: $0).bytes }).write(to: URL(fileURLWithPath: keysFile))
@@ -88,8 +81,7 @@ do throws(any Error) {
             return keys[Int((state >> 33) % UInt64(keys.count))]
         }
         let start = ContinuousClock.now
-        let basin = try await Basin.open(backend: try LocalBackend(directory: directory, create: false), password: password,
-                                         resolve: noLanes)
+        let basin = try await Basin.open(directory, password: password)
         let opened = ContinuousClock.now
         var bytes = 0
         for key in chosen { bytes += try await basin.get(key).count }

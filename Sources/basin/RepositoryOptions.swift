@@ -1,8 +1,7 @@
 import ArgumentParser
 import BasinBackend
+import BasinKit
 import BasinCore
-import BasinLocal
-import BasinS3
 import BasinStore
 import Foundation
 
@@ -65,21 +64,21 @@ struct RepositoryOptions: ParsableArguments {
 
     /// Opens the basin and says which password opened it (nil for an unencrypted basin).
     func openBasinWithPassword() async throws -> (basin: Basin, password: String?) {
-        let backend = try await Backends.open(try location(), create: false)
+        let location = try location()
         let environment = ProcessInfo.processInfo.environment
         let given = passwordFile != nil || environment["BASIN_PASSWORD_FILE"] != nil || environment["BASIN_PASSWORD"] != nil
         // An unencrypted basin needs no password: try without one before prompting.
         let password = given ? try self.password() : nil
         do {
-            let basin = try await Basin.open(backend: backend, password: password, resolve: Backends.resolver)
+            let basin = try await Basin.open(location, password: password)
             await BasinWarnings.track(basin)
             if given, basin.config.payloadAlgorithm == PayloadAlgorithm.none {
-                StandardStreams.printError("basin: warning: the basin at \(backend.location) is not encrypted; the password given is not used")
+                StandardStreams.printError("basin: warning: the basin at \(basin.location) is not encrypted; the password given is not used")
             }
             return (basin, password)
         } catch {
             guard !given, error.code == .wrongPassword, let prompted = try self.password() else { throw error }
-            let basin = try await Basin.open(backend: backend, password: prompted, resolve: Backends.resolver)
+            let basin = try await Basin.open(location, password: prompted)
             await BasinWarnings.track(basin)
             return (basin, prompted)
         }
@@ -116,54 +115,5 @@ struct RepositoryOptions: ParsableArguments {
             await lock.release()
             throw error
         }
-    }
-}
-
-/// Turns locations into backends: a local directory, or an `s3:` location.
-enum Backends {
-    /// Opens the backend at `location`.
-    ///
-    /// - Parameters:
-    ///   - location: A directory, or `s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]`.
-    ///   - create: Create the directory, or the bucket (as `restic init` does), when missing.
-    ///   - storageClass: The S3 storage class of objects written (S3 locations only).
-    /// - Throws: `.noRepository` for a missing directory or bucket; `.invalidArgument` for a
-    ///   malformed location, missing credentials or a storage class on a local location.
-    static func open(_ location: String, create: Bool, storageClass: String? = nil) async throws(BasinError) -> any Backend {
-        if S3Location.isS3(location) {
-            return try await openS3(location, create: create, storageClass: storageClass)
-        }
-        guard storageClass == nil else {
-            throw BasinError(.invalidArgument, "a storage class applies to S3 locations only, not to \(location)")
-        }
-        do {
-            return try LocalBackend(directory: location, create: create)
-        } catch where error.code == .notFound {
-            throw BasinError(.noRepository, "there is no basin at \(location) (no such directory)", underlying: error)
-        }
-    }
-
-    /// An S3 backend: credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-    /// AWS_SESSION_TOKEN or ~/.aws/credentials (AWS_PROFILE), region from AWS_REGION or
-    /// AWS_DEFAULT_REGION (default us-east-1), virtual-hosted requests with
-    /// BASIN_S3_BUCKET_LOOKUP=dns (path-style by default).
-    static func openS3(_ location: String, create: Bool, storageClass: String?) async throws(BasinError) -> any Backend {
-        let environment = ProcessInfo.processInfo.environment
-        let style: S3Location.AddressingStyle = environment["BASIN_S3_BUCKET_LOOKUP"] == "dns" ? .virtualHosted : .path
-        let parsed = try S3Location(location, addressingStyle: style)
-        var options = S3Backend.Options()
-        options.region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        options.storageClass = storageClass
-        let backend = S3Backend(location: parsed, credentials: try S3Credentials.resolve(environment: environment), options: options)
-        if create {
-            try await backend.createBucketIfMissing()
-        } else if !(try await backend.bucketExists()) {
-            throw BasinError(.noRepository, "there is no basin at \(location): the bucket '\(parsed.bucket)' does not exist at \(parsed.endpoint)")
-        }
-        return backend
-    }
-
-    static let resolver: BackendResolver = { lane throws(BasinError) in
-        try await open(lane.location, create: false, storageClass: lane.storageClass)
     }
 }

@@ -1,17 +1,9 @@
 import ArgumentParser
 import BasinBackend
 import BasinCore
+import BasinKit
 import BasinStore
 import Foundation
-
-extension Basin {
-    /// The key `name` maps to.
-    /// - Throws: `.notFound` (exit 1) when no key has that name.
-    func namedKey(_ name: String) async throws(BasinError) -> Key {
-        guard let key = try await key(named: name) else { throw BasinError(.notFound, "no key is named '\(name)' in the basin") }
-        return key
-    }
-}
 
 struct NamesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "names", abstract: "List the named keys (KEY  NAME), sorted by name.")
@@ -32,7 +24,7 @@ struct NamesCommand: AsyncParsableCommand {
     func run() async throws {
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
-            let names = try await basin.roots().state.names(prefix: prefix)
+            let names = try await basin.names(prefix: prefix)
             if json {
                 print(try Format.json(names.map { Entry(key: $0.key.hex, name: $0.name) }, pretty: true))
                 return
@@ -64,18 +56,12 @@ struct RmCommand: AsyncParsableCommand {
         let keys = byName ? [] : try targets.map(parseKey)
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
-            try await basin.batch(operation: "rm", policy: try repository.lockPolicy) { () async throws(BasinError) -> [RootRecord.Operation] in
-                let state = try await basin.roots().state
+            try await basin.batch(policy: try repository.lockPolicy) { batch in
                 if byName {
-                    if let unknown = targets.first(where: { state.names[$0] == nil }) {
-                        throw BasinError(.notFound, "no key is named '\(unknown)' in the basin; nothing was removed")
-                    }
-                    return targets.map { .removeName($0) }
+                    for name in targets { batch.remove(named: name) }
+                } else {
+                    for key in keys { batch.remove(key) }
                 }
-                if let unknown = keys.first(where: { !state.keys.contains($0) }) {
-                    throw BasinError(.notFound, "\(unknown) is not a stored value (put keeps one, rm releases it); nothing was removed")
-                }
-                return keys.map { .removeKey($0) }
             }
         }
     }

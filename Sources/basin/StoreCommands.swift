@@ -1,6 +1,7 @@
 import ArgumentParser
 import BasinBackend
 import BasinCore
+import BasinKit
 import BasinS3
 import BasinStore
 import Foundation
@@ -65,9 +66,7 @@ struct InitCommand: AsyncParsableCommand {
                 options.laneStorageClasses[Lane.data.folder] = dataStorageClass
             }
             if let dataLocation {
-                let resolved = S3Location.isS3(dataLocation) ? dataLocation : URL(fileURLWithPath: dataLocation).standardizedFileURL.path
-                _ = try await Backends.open(resolved, create: true, storageClass: dataStorageClass)
-                options.laneLocations[Lane.data.folder] = resolved
+                options.laneLocations[Lane.data.folder] = dataLocation
             } else if dataStorageClass != nil {
                 // The data lane stays beside the rest, written with its own storage class.
                 options.laneLocations[Lane.data.folder] = location
@@ -79,8 +78,7 @@ struct InitCommand: AsyncParsableCommand {
                     throw CLIError(code: .invalidArgument, message: "an encrypted basin needs a password: set BASIN_PASSWORD, use --password-file, or run on a terminal")
                 }
             }
-            let backend = try await Backends.open(location, create: true)
-            let basin = try await Basin.create(backend: backend, password: password, options: options, resolve: Backends.resolver)
+            let basin = try await Basin.create(location, password: password, options: options)
             print("created basin \(basin.config.id.prefix(16)) at \(location)")
             if options.encryption == .none {
                 StandardStreams.printError("basin: warning: the basin is not encrypted: whoever can read its files can read everything stored in it, and keys are plain BLAKE3 hashes of the content")
@@ -117,12 +115,17 @@ struct PutCommand: AsyncParsableCommand {
     func run() async throws {
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
-            var keys: [Key] = []
             // Under the shared lock a backup takes: prune's delete phase cannot run between
             // the values' commit and the root record's, and sees the record once it runs.
-            try await basin.batch(operation: "put", policy: try repository.lockPolicy) { () async throws(BasinError) -> [RootRecord.Operation] in
-                for path in paths { keys.append(try await Self.store(path, in: basin)) }
-                return names.isEmpty ? keys.map { .addKey($0) } : zip(names, keys).map { .setName($0, $1) }
+            let keys = try await basin.batch(policy: try repository.lockPolicy) { batch in
+                for (index, path) in paths.enumerated() {
+                    let name = names.isEmpty ? nil : names[index]
+                    if path == "-" {
+                        batch.put(name: name, reading: Self.readStandardInput)
+                    } else {
+                        batch.put(contentsOfFile: path, name: name)
+                    }
+                }
             }
             if keys.count == 1 {
                 print(keys[0].hex)
@@ -132,17 +135,12 @@ struct PutCommand: AsyncParsableCommand {
         }
     }
 
-    /// Stores the file at `path` (stdin for -), not yet flushed.
-    static func store(_ path: String, in basin: Basin) async throws(BasinError) -> Key {
-        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
-        guard fd >= 0 else { throw BasinError(.invalidArgument, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { if fd != STDIN_FILENO { close(fd) } }
-        return try await basin.put { buffer in
-            while true {
-                let count = read(fd, buffer.baseAddress, buffer.count)
-                if count >= 0 { return count }
-                if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
-            }
+    /// Reads stdin into a prefix of `buffer`; 0 at its end.
+    @Sendable static func readStandardInput(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = read(STDIN_FILENO, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read stdin: \(String(cString: strerror(errno)))") }
         }
     }
 }
@@ -176,7 +174,7 @@ struct GetCommand: AsyncParsableCommand {
         try await BasinCommand.reportingErrors {
             let basin = try await repository.openBasin()
             let key: Key
-            if let given { key = given } else { key = try await basin.namedKey(name ?? "") }
+            if let given { key = given } else { key = try await basin.key(forName: name ?? "") }
             guard let output else {
                 try await basin.get(key) { (piece: [UInt8]) throws(BasinError) in FileHandle.standardOutput.write(Data(piece)) }
                 return

@@ -34,7 +34,7 @@ struct S3BasinTests {
         try await S3TestServer.withBackend { backend in
             let basin = try await Basin.create(backend: backend, password: "pw", options: smallOptions(), resolve: s3Resolver())
             var keys: [Key] = []
-            for (index, size) in Self.sizes.enumerated() { keys.append(try await basin.put(testBytes(size, seed: UInt64(index)))) }
+            for (index, size) in Self.sizes.enumerated() { keys.append(try await basin.writeValue(testBytes(size, seed: UInt64(index)))) }
             try await basin.flush()
             let reopened = try await Basin.open(backend: backend, password: "pw", resolve: s3Resolver())
             for (index, size) in Self.sizes.enumerated() {
@@ -70,7 +70,7 @@ struct S3BasinTests {
             options.laneStorageClasses = ["data": "STANDARD_IA"]
             let basin = try await Basin.create(backend: hot, password: "pw", options: options, resolve: s3Resolver())
             let value = testBytes(200_000, seed: 9)
-            let key = try await basin.put(value)
+            let key = try await basin.writeValue(value)
             try await basin.flush()
 
             let config = try BasinConfig.decode(try await hot.read("config"), location: hot.location)

@@ -27,14 +27,14 @@ struct S3OutageTests {
         var flushed: [(Key, [UInt8])] = []
         for index in 0..<6 {
             let value = testBytes(index == 0 ? 150_000 : 10_000 * index, seed: UInt64(index))
-            flushed.append((try await basin.put(value), value))
+            flushed.append((try await basin.writeValue(value), value))
         }
         try await basin.flush()
 
         server.kill()
         let late = testBytes(120_000, seed: 99)
         let error = try #require(await basinError {
-            _ = try await basin.put(late)
+            _ = try await basin.writeValue(late)
             try await basin.flush()
         })
         #expect(error.code == .unavailable, "\(error)")
@@ -46,7 +46,7 @@ struct S3OutageTests {
                                             password: "pw", resolve: resolver)
         for (key, value) in flushed { #expect(try await reopened.get(key) == value) }
         // What failed to flush can be stored again.
-        let again = try await reopened.put(late)
+        let again = try await reopened.writeValue(late)
         try await reopened.flush()
         #expect(try await reopened.get(again) == late)
     }

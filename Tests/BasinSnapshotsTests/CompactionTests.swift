@@ -30,7 +30,7 @@ struct CompactionTests {
             let name = n % 10 == 0 ? "values/\(n)" : nil
             var key: Key?
             try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
-                let stored = try await basin.put(value)
+                let stored = try await basin.writeValue(value)
                 key = stored
                 return [.addKey(stored)] + (name.map { [.setName($0, stored)] } ?? [])
             }

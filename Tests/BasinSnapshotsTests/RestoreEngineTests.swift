@@ -262,7 +262,7 @@ struct RestoreEngineTests {
         let repository = try await repository()
         let time = TreeEntry.Timestamp(seconds: 1_234_567_890, nanoseconds: 123_456_789)
         let content = Array("hello\n".utf8)
-        let key = try await repository.basin.put(content)
+        let key = try await repository.basin.writeValue(content)
         let inner = try await repository.saveTree(Tree(entries: [
             TreeEntry(name: Array("hello".utf8), type: .file, mode: 0o640, modificationTime: time, size: 6, content: key),
         ]))

@@ -19,7 +19,7 @@ struct RootsTests {
         try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
             for (size, seed) in [(1000, 1), (150_000, 2), (100_000, 3), (80_000, 4)] {
                 let value = SplitMix64.bytes(size, seed: UInt64(seed))
-                let key = try await basin.put(value)
+                let key = try await basin.writeValue(value)
                 values[key] = value
                 keys.append(key)
             }
@@ -100,7 +100,7 @@ struct RootsTests {
         let putter = try await PrunerTests.reopen(backend).basin
         var first: PruneReport?
         try await putter.batch { () async throws(BasinError) -> [RootRecord.Operation] in
-            let key = try await putter.put(shared)
+            let key = try await putter.writeValue(shared)
             #expect(await putter.written.grains == 0, "the value was deduplicated against grains no snapshot reaches")
             // Prune runs between the put and its commit: it condemns those grains, and cannot delete them.
             first = try await pruner.run()
@@ -123,7 +123,7 @@ struct RootsTests {
         let batch = { @Sendable (basin: Basin) async throws(BasinError) -> Set<Key> in
             var keys: Set<Key> = []
             try await basin.batch { () async throws(BasinError) -> [RootRecord.Operation] in
-                for value in values { keys.insert(try await basin.put(value)) }
+                for value in values { keys.insert(try await basin.writeValue(value)) }
                 return keys.map { .addKey($0) }
             }
             return keys

@@ -55,7 +55,7 @@ struct BasinCommitOrderTests {
         var tree: Key?
         for index in 0..<30 {
             let value = randomBytes(20_000 + index, seed: UInt64(index))
-            let key = try await basin.put(value)
+            let key = try await basin.writeValue(value)
             values[key] = value
             // Each tree names the new clast and the previous tree: meta grains naming meta grains.
             let plain = treeGrain(naming: [key] + (tree.map { [$0] } ?? []), filler: 1500, seed: UInt64(1000 + index))

@@ -12,7 +12,7 @@ private func filledBasin(count: Int = 12, backend: any Backend = MemoryBackend()
     var values: [Key: [UInt8]] = [:]
     for index in 0..<count {
         let value = randomBytes([10, 3000, 40_000, 120_000][index % 4] + index, seed: UInt64(1000 + index))
-        values[try await basin.put(value)] = value
+        values[try await basin.writeValue(value)] = value
     }
     try await basin.flush()
     return (backend, values)
@@ -238,13 +238,13 @@ struct BasinFaultTests {
         _ = faulty.inject(.init(.noSpace, on: [.write, .beginWrite], prefix: "data/"))
         let basin = try await Basin.open(backend: faulty, password: "pw", resolve: noLanes)
         await #expect { () async throws in
-            try await basin.put(randomBytes(50_000, seed: 77))
+            try await basin.writeValue(randomBytes(50_000, seed: 77))
             try await basin.flush()
         } throws: { error in
             let error = error as? BasinError
             return error?.code == .noSpace && error?.message.contains("data/") == true
         }
-        await #expect(throws: BasinError.self) { try await basin.put(randomBytes(10, seed: 78)) }
+        await #expect(throws: BasinError.self) { try await basin.writeValue(randomBytes(10, seed: 78)) }
         let after = memory.snapshot()
         #expect(after.filter { !$0.key.hasPrefix("index/") } == before.filter { !$0.key.hasPrefix("index/") })
         faulty.removeAllFaults()
@@ -277,10 +277,10 @@ struct BasinFaultTests {
         options.compressionLevel = nil
         let basin = try await Basin.create(backend: backend, password: "pw", options: options, resolve: noLanes)
         let small = randomBytes(1000, seed: 1)
-        let smallKey = try await basin.put(small)
+        let smallKey = try await basin.writeValue(small)
         try await basin.flush()
         await #expect { () async throws in
-            for index in 0..<64 { try await basin.put(randomBytes(64 << 10, seed: UInt64(index + 10))) }
+            for index in 0..<64 { try await basin.writeValue(randomBytes(64 << 10, seed: UInt64(index + 10))) }
             try await basin.flush()
         } throws: { error in (error as? BasinError)?.code == .noSpace }
         let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
@@ -295,7 +295,7 @@ struct BasinFaultTests {
         _ = faulty.inject(.init(.tearWrite(keepingBytes: 5000), on: [.write, .beginWrite], prefix: "data/"))
         let basin = try await Basin.open(backend: faulty, password: "pw", resolve: noLanes)
         await #expect(throws: BasinError.self) {
-            for index in 0..<20 { try await basin.put(randomBytes(30_000, seed: UInt64(500 + index))) }
+            for index in 0..<20 { try await basin.writeValue(randomBytes(30_000, seed: UInt64(500 + index))) }
             try await basin.flush()
         }
         let reopened = try await Basin.open(backend: memory, password: "pw", resolve: noLanes)

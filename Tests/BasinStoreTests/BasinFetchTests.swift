@@ -14,7 +14,7 @@ struct BasinFetchTests {
         let backend = FaultInjectingBackend(wrapping: MemoryBackend())
         let basin = try await Basin.create(backend: backend, password: "pw", options: smallOptions(encryption: encryption), resolve: noLanes)
         let value = randomBytes(600_000, seed: 3)
-        let key = try await basin.put(value)
+        let key = try await basin.writeValue(value)
         try await basin.flush()
         let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
         let dataStrata = try await backend.list(prefix: "data/").count
@@ -33,7 +33,7 @@ struct BasinFetchTests {
         var values: [Key: [UInt8]] = [:]
         for index in 0..<40 {
             let value = randomBytes(900 + index, seed: UInt64(100 + index))
-            values[try await basin.put(value)] = value
+            values[try await basin.writeValue(value)] = value
         }
         try await basin.flush()
         let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)

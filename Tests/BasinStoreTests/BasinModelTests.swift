@@ -51,7 +51,7 @@ struct BasinModelTests {
                 } else {
                     value = randomBytes(sizes[Int(generator.next() % UInt64(sizes.count))], seed: generator.next())
                 }
-                let key = try await basin.put(value)
+                let key = try await basin.writeValue(value)
                 #expect(key == basin.key(of: value), "\(context)")
                 if durable[key] == nil { unflushed[key] = value }
             case 45..<65:

@@ -30,7 +30,7 @@ struct BasinTests {
         let sizes = [0, 1, 100, 1023, 1024, 5000, 16384, 16385, 100_000, 300_001]
         var keys: [Key] = []
         for (index, size) in sizes.enumerated() {
-            keys.append(try await basin.put(randomBytes(size, seed: UInt64(index))))
+            keys.append(try await basin.writeValue(randomBytes(size, seed: UInt64(index))))
         }
         for (index, size) in sizes.enumerated() {
             #expect(try await basin.get(keys[index]) == randomBytes(size, seed: UInt64(index)), "pending value of \(size) bytes")
@@ -50,7 +50,7 @@ struct BasinTests {
         let basin = try await Basin.create(backend: MemoryBackend(), password: nil, options: smallOptions(encryption: .none), resolve: noLanes)
         for size in [0, 10, 50_000, 200_000] {
             let value = randomBytes(size, seed: 42)
-            #expect(try await basin.put(value) == Key(bytes: BLAKE3.hash(value)))
+            #expect(try await basin.writeValue(value) == Key(bytes: BLAKE3.hash(value)))
         }
     }
 
@@ -58,7 +58,7 @@ struct BasinTests {
     func encryptedKeysAreKeyed() async throws {
         let basin = try await Basin.create(backend: MemoryBackend(), password: "pw", options: smallOptions(), resolve: noLanes)
         let value = randomBytes(100, seed: 1)
-        #expect(try await basin.put(value) != Key(bytes: BLAKE3.hash(value)))
+        #expect(try await basin.writeValue(value) != Key(bytes: BLAKE3.hash(value)))
     }
 
     @Test("a put of a stored or pending key writes nothing")
@@ -66,14 +66,14 @@ struct BasinTests {
         let backend = MemoryBackend()
         let basin = try await Basin.create(backend: backend, password: "pw", options: smallOptions(), resolve: noLanes)
         let value = randomBytes(200_000, seed: 5)
-        try await basin.put(value)
-        try await basin.put(value)
+        try await basin.writeValue(value)
+        try await basin.writeValue(value)
         try await basin.flush()
         let before = try await backend.list(prefix: "")
-        try await basin.put(value)
+        try await basin.writeValue(value)
         try await basin.flush()
         let reopened = try await Basin.open(backend: backend, password: "pw", resolve: noLanes)
-        try await reopened.put(value)
+        try await reopened.writeValue(value)
         try await reopened.flush()
         #expect(Set(try await backend.list(prefix: "")) == Set(before))
         let statistics = try await reopened.statistics()
@@ -90,7 +90,7 @@ struct BasinTests {
         let basin = try await Basin.create(backend: backend, password: "pw", options: options, resolve: noLanes)
         var keys: [Key] = []
         for index in 0..<100_000 {
-            keys.append(try await basin.put(Array("value number \(index)".utf8)))
+            keys.append(try await basin.writeValue(Array("value number \(index)".utf8)))
         }
         try await basin.flush()
         let strata = try await backend.list(prefix: "data/")
@@ -105,7 +105,7 @@ struct BasinTests {
     func wrongPassword() async throws {
         let backend = MemoryBackend()
         let basin = try await Basin.create(backend: backend, password: "right", options: smallOptions(), resolve: noLanes)
-        try await basin.put([1, 2, 3])
+        try await basin.writeValue([1, 2, 3])
         try await basin.flush()
         let before = try await backend.list(prefix: "")
         await #expect { try await Basin.open(backend: backend, password: "wrong", resolve: noLanes) } throws: { error in
@@ -158,7 +158,7 @@ struct BasinTests {
         }
         let basin = try await Basin.create(backend: hot, password: "pw", options: options, resolve: resolve)
         let value = randomBytes(100_000, seed: 77)
-        let key = try await basin.put(value)
+        let key = try await basin.writeValue(value)
         try await basin.flush()
         #expect(try await hot.list(prefix: "data/").isEmpty)
         #expect(!(try await cold.list(prefix: "data/").isEmpty))
@@ -174,7 +174,7 @@ struct BasinTests {
         let value = randomBytes(size, seed: UInt64(size))
         var offset = 0
         var generator = SystemRandomNumberGenerator()
-        let key = try await basin.put { buffer in
+        let key = try await basin.writeValue { buffer in
             let count = min(buffer.count, value.count - offset, Int(generator.next() % 7000) + 1)
             buffer.copyBytes(from: value[offset..<(offset + count)])
             offset += count

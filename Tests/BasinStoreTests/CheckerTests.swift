@@ -20,7 +20,7 @@ struct CheckerTests {
         let basin = try await Basin.create(backend: backend, password: "pw", options: options, resolve: resolver)
         var keys: [Key] = []
         for index in 0..<12 {
-            keys.append(try await basin.put(randomBytes(index % 3 == 0 ? 60_000 : 9_000, seed: UInt64(index))))
+            keys.append(try await basin.writeValue(randomBytes(index % 3 == 0 ? 60_000 : 9_000, seed: UInt64(index))))
             _ = try await basin.putGrain(Array("tree \(index)".utf8), kind: .tree)
         }
         try await basin.flush()

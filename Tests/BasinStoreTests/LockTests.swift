@@ -155,7 +155,7 @@ struct LockTests {
         let first = try await makeBasin()
         let second = try await open()
         let value = randomBytes(50_000, seed: 7)
-        let key = try await second.put(value)
+        let key = try await second.writeValue(value)
         try await second.flush()
         #expect(await first.has(key) == false)
         let lock = try await first.lock(exclusive: false, operation: "backup")

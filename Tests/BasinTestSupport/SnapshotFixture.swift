@@ -52,7 +52,7 @@ public enum SnapshotFixture {
         var entry = try describe(path, name: name)
         switch entry.type {
         case .file where entry.size > 0:
-            entry.content = try await repository.basin.put(try TestFileSystem.readFile(path))
+            entry.content = try await repository.basin.writeValue(try TestFileSystem.readFile(path))
         case .directory:
             var children: [TreeEntry] = []
             for child in try TestFileSystem.names(in: path) {

@@ -50,7 +50,7 @@ extension SnapshotRepository {
             var entry = node.entry
             switch entry.type {
             case .directory: entry.content = try await storeFixture(node.children)
-            case .file: entry.content = node.content.isEmpty ? nil : try await basin.put(node.content)
+            case .file: entry.content = node.content.isEmpty ? nil : try await basin.writeValue(node.content)
             default: break
             }
             entries.append(entry)

@@ -261,7 +261,7 @@ extension BackupEngine {
                 let content = try Self.readWhole(fd, expected: Int(status.size))
                 bytesRead = Int64(content.count)
                 if !content.isEmpty {
-                    entry.content = options.dryRun ? basin.key(of: content) : try await basin.put(content)
+                    entry.content = options.dryRun ? basin.key(of: content) : try await basin.writeValue(content)
                 }
             } else {
                 let read = { (buffer: UnsafeMutableRawBufferPointer) throws -> Int in
@@ -270,7 +270,7 @@ extension BackupEngine {
                     return count
                 }
                 // A dry run only hashes: the key is what the value would be stored under.
-                let key = options.dryRun ? try basin.key(reading: read) : try await basin.put(reading: read)
+                let key = options.dryRun ? try basin.key(reading: read) : try await basin.writeValue(reading: read)
                 entry.content = bytesRead == 0 ? nil : key
             }
         } catch let error as Errno {

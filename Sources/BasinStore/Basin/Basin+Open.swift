@@ -26,12 +26,23 @@ extension Basin {
     /// - Parameters:
     ///   - password: required unless `options.encryption` is `.none`.
     ///   - resolve: opens the backends of lanes placed elsewhere.
-    /// - Throws: `.alreadyExists` when a config is there; `.invalidArgument` for a missing password.
+    /// - Throws: `.alreadyExists` when a config is there; `.invalidArgument` for a missing password
+    ///   or options out of range (``BasinConfig/init(id:encryption:compressionLevel:chunker:stratumTargetSize:lanes:)``).
     public static func create(backend: any Backend, password: String?, options: BasinCreateOptions,
                               resolve: BackendResolver) async throws(BasinError) -> Basin {
+        // Checked before anything is written: bad options leave no key file behind.
+        let config = try BasinConfig(id: Hex.encode(SecureRandom.bytes(32)), encryption: options.encryption,
+                                     compressionLevel: options.compressionLevel, chunker: options.chunker,
+                                     stratumTargetSize: options.stratumTargetSize,
+                                     lanes: options.laneLocations.reduce(into: [:]) { lanes, lane in
+                                         lanes[lane.key] = BasinConfig.LaneLocation(
+                                             location: lane.value, storageClass: options.laneStorageClasses[lane.key])
+                                     })
         if try await backend.stat(BasinConfig.objectName) != nil {
             throw BasinError(.alreadyExists, "a basin already exists at \(backend.location)")
         }
+        // Before the key file too: a lane that cannot be opened leaves nothing behind.
+        let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
         var keys: MasterKeys?
         if options.encryption != .none {
             guard let password, !password.isEmpty else {
@@ -47,14 +58,6 @@ extension Basin {
             }
             try await backend.write(KeyFile.folder + Hex.encode(SecureRandom.bytes(8)), bytes: try encodeJSON(file.encoded))
         }
-        let config = BasinConfig(id: Hex.encode(SecureRandom.bytes(32)), encryption: options.encryption,
-                                 compressionLevel: options.compressionLevel, chunker: options.chunker,
-                                 stratumTargetSize: options.stratumTargetSize,
-                                 lanes: options.laneLocations.reduce(into: [:]) { lanes, lane in
-                                     lanes[lane.key] = BasinConfig.LaneLocation(
-                                         location: lane.value, storageClass: options.laneStorageClasses[lane.key])
-                                 })
-        let dataBackend = try await laneBackend(config: config, main: backend, resolve: resolve)
         // The config goes last: a basin is there once its config is.
         try await backend.write(BasinConfig.objectName, bytes: try encodeJSON(config.encoded))
         let index = try await SegmentedIndex.open(backend: backend)

@@ -8,14 +8,16 @@ extension Basin {
     /// large value, few enough that memory stays bounded (each is ≤ max chunk size).
     static let chunksInFlight = 3
 
-    /// Stores `value` and returns its key. Storing a key already held writes nothing.
+    /// Writes the grains of `value` and returns its key. Storing a key already held writes nothing.
+    /// Nothing keeps the value yet: a batch's root record or a snapshot must reach it before
+    /// the next prune (a library user's `put` does both, see BasinKit).
     ///
     /// A value that content-defined chunking cuts into one chunk is one blob grain; a larger
     /// one is a blob per chunk plus a clast keyed by the whole value. The same as
-    /// ``put(reading:)`` of the value, cutting the buffer where it is.
+    /// ``writeValue(reading:)`` of the value, cutting the buffer where it is.
     /// - Throws: the error of a failed commit.
     @discardableResult
-    public nonisolated func put(_ value: [UInt8]) async throws(BasinError) -> Key {
+    package nonisolated func writeValue(_ value: [UInt8]) async throws(BasinError) -> Key {
         var chunks = ValueChunks(value, chunker: FastCDC(parameters: parameters))
         return try await put(chunks: { chunks.next() })
     }
@@ -28,7 +30,7 @@ extension Basin {
     /// - Returns: the value's key (the same as `put` of the whole value would return).
     /// - Throws: `.unavailable` wrapping what `read` threw; the error of a failed commit.
     @discardableResult
-    public nonisolated func put(reading read: (UnsafeMutableRawBufferPointer) throws -> Int) async throws(BasinError) -> Key {
+    package nonisolated func writeValue(reading read: (UnsafeMutableRawBufferPointer) throws -> Int) async throws(BasinError) -> Key {
         var chunker = Chunker(parameters: parameters)
         return try await put(chunks: { try chunker.next(read: read) })
     }
@@ -92,7 +94,7 @@ extension Basin {
 
     /// Stores one grain of `kind` (not a blob that may need chunking: see `put`), keyed by its content.
     @discardableResult
-    public nonisolated func putGrain(_ plain: [UInt8], kind: GrainKind) async throws(BasinError) -> Key {
+    package nonisolated func putGrain(_ plain: [UInt8], kind: GrainKind) async throws(BasinError) -> Key {
         precondition(kind != .index && kind != .clast, "index grains are written by strata, clasts by put")
         let key = keyFunction.key(of: plain)
         try await putPrepared(plain, kind: kind, key: key)

@@ -12,10 +12,13 @@ import BasinCore
 /// then hands grains to the writers; reads go through the ``StratumReader`` and the index.
 public actor Basin {
     public nonisolated let config: BasinConfig
-    /// Where the basin lives (its config, keys, meta and index lanes).
-    public nonisolated var backend: any Backend { lanes.main }
+    /// Where the basin lives (its config, keys, meta and index lanes). `package`: writing or
+    /// deleting its objects directly could damage the basin.
+    package nonisolated var backend: any Backend { lanes.main }
     /// Where the data lane lives: `backend` unless the config places it elsewhere.
-    public nonisolated var dataBackend: any Backend { lanes.data }
+    package nonisolated var dataBackend: any Backend { lanes.data }
+    /// Where the basin lives, for messages: a directory or an `s3:` location.
+    public nonisolated var location: String { backend.location }
     nonisolated let lanes: LaneBackends
     nonisolated let keyring: Keyring
     nonisolated let reader: StratumReader

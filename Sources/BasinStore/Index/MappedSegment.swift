@@ -11,15 +11,15 @@ import SystemPackage
 /// catch) or hide a key. So the whole segment is verified (``verifyOnce()``) before anything
 /// is concluded from it: when a read it directed fails, and before an inventory.
 /// The format is in docs/FORMAT.md, "Index segment".
-public final class MappedSegment: Sendable {
+package final class MappedSegment: Sendable {
     /// The segment's object name (`index/<16 hex digits>.seg`).
-    public let name: String
+    package let name: String
     /// Where its regions lie.
-    public let layout: IndexSegmentLayout
+    package let layout: IndexSegmentLayout
     /// The strata whose grains this segment indexes (every copy of every grain), ascending by id.
-    public let strata: [IndexedStratum]
+    package let strata: [IndexedStratum]
     /// The ids of ``strata``, ascending.
-    public var coveredStrata: [UInt64] { strata.map(\.id) }
+    package var coveredStrata: [UInt64] { strata.map(\.id) }
     let memory: SegmentMemory
     /// Whether ``verify()`` passed once: the bytes never change, so once is enough.
     private let isVerified = Atomic<Bool>(false)
@@ -41,7 +41,7 @@ public final class MappedSegment: Sendable {
     ///   - name: The segment's object name, for errors.
     /// - Throws: ``BasinError``: `.notFound` when the file is missing, `.unavailable` when it
     ///   cannot be mapped, `.corrupted` when its header or size is wrong.
-    public convenience init(mapping path: String, name: String) throws(BasinError) {
+    package convenience init(mapping path: String, name: String) throws(BasinError) {
         let memory: SegmentMemory
         do {
             memory = try SegmentMemory(mapping: path)
@@ -57,21 +57,21 @@ public final class MappedSegment: Sendable {
     ///   - bytes: The whole segment.
     ///   - name: The segment's object name, for errors.
     /// - Throws: ``BasinError`` `.corrupted` when its header or size is wrong.
-    public convenience init(bytes: [UInt8], name: String) throws(BasinError) {
+    package convenience init(bytes: [UInt8], name: String) throws(BasinError) {
         try self.init(name: name, memory: SegmentMemory(copying: bytes))
     }
 
     /// Number of entries.
-    public var count: Int { layout.entryCount }
+    package var count: Int { layout.entryCount }
 
     /// Size of the segment in bytes (mapped or held in memory).
-    public var byteCount: Int { memory.bytes.count }
+    package var byteCount: Int { memory.bytes.count }
 
     private var entryRegion: UnsafeRawBufferPointer { IndexSegmentCodec.entries(of: memory.bytes, layout: layout) }
 
     /// An entry for `key` (any copy's, when several strata hold it), or nil.
     /// - Complexity: O(log log n) expected probes, O(log n) at worst.
-    public func lookup(_ key: Key) -> IndexEntry? {
+    package func lookup(_ key: Key) -> IndexEntry? {
         let region = entryRegion
         guard let index = IndexSegmentCodec.search(key, in: region) else { return nil }
         return IndexSegmentCodec.entry(at: index, in: region)
@@ -79,7 +79,7 @@ public final class MappedSegment: Sendable {
 
     /// Checks the trailer checksum and the order of the entries, reading every byte.
     /// - Throws: ``BasinError`` `.corrupted` naming the segment, with the ``CodecError`` (and its offset).
-    public func verify() throws(BasinError) {
+    package func verify() throws(BasinError) {
         do {
             try IndexSegmentCodec.verify(memory.bytes, layout: layout)
         } catch {
@@ -89,24 +89,24 @@ public final class MappedSegment: Sendable {
 
     /// ``verify()``, unless it already passed on this segment.
     /// - Throws: as ``verify()``.
-    public func verifyOnce() throws(BasinError) {
+    package func verifyOnce() throws(BasinError) {
         guard !isVerified.load(ordering: .acquiring) else { return }
         try verify()
         isVerified.store(true, ordering: .releasing)
     }
 
     /// The entries in key order.
-    public var entries: Entries { Entries(segment: self) }
+    package var entries: Entries { Entries(segment: self) }
 
     /// A segment's entries in key order, read on demand from the mapping.
-    public struct Entries: RandomAccessCollection, Sendable {
+    package struct Entries: RandomAccessCollection, Sendable {
         let segment: MappedSegment
 
-        public var startIndex: Int { 0 }
-        public var endIndex: Int { segment.count }
+        package var startIndex: Int { 0 }
+        package var endIndex: Int { segment.count }
 
         /// Entry `position`, which must be in `startIndex ..< endIndex`.
-        public subscript(position: Int) -> IndexEntry {
+        package subscript(position: Int) -> IndexEntry {
             guard let entry = IndexSegmentCodec.entry(at: position, in: segment.entryRegion) else {
                 preconditionFailure("index segment entry \(position) out of range 0..<\(segment.count)")
             }

@@ -157,7 +157,7 @@ public final class SegmentedIndex: Sendable {
     public var problems: [Problem] { state.withLock { $0.problems } }
 
     /// The segments in use, oldest first (for `check`, which verifies each).
-    public var segments: [MappedSegment] { state.withLock { $0.segments } }
+    package var segments: [MappedSegment] { state.withLock { $0.segments } }
 
     /// Counts of segments, entries, bytes and covered strata.
     public var statistics: Statistics {

@@ -5,7 +5,7 @@ import Foundation
 /// A lock object as listed: its record, or why it could not be read.
 public struct LockInfo: Sendable {
     public let name: String
-    public let record: LockRecord?
+    package let record: LockRecord?
     /// Set when the object could not be read or decoded (it then counts as conflicting).
     public let problem: BasinError?
 }

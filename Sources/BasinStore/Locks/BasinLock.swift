@@ -35,7 +35,7 @@ public final class BasinLock: Sendable {
     public var name: String { state.withLock { $0.name } }
 
     /// The record last written.
-    public var record: LockRecord { state.withLock { $0.record } }
+    package var record: LockRecord { state.withLock { $0.record } }
 
     /// Throws unless the lock is still held: not released, not lost, refreshed recently enough
     /// that no other process may have judged it stale.

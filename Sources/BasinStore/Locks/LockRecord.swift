@@ -6,24 +6,24 @@ import Glibc
 /// What a lock object `locks/<16 hex>` holds (docs/FORMAT.md, "Locks"): who holds the lock,
 /// since when, when it was last refreshed, and whether it is exclusive. Stored as a sealed
 /// object whose plaintext is this record as JSON with sorted keys.
-public struct LockRecord: Codable, Equatable, Sendable {
-    public static let currentVersion = 1
-    public static let folder = "locks/"
+package struct LockRecord: Codable, Equatable, Sendable {
+    package static let currentVersion = 1
+    package static let folder = "locks/"
 
-    public var version: Int
-    public var hostname: String
-    public var pid: Int32
-    public var username: String
+    package var version: Int
+    package var hostname: String
+    package var pid: Int32
+    package var username: String
     /// What the holder does (`backup`, `prune`…), for messages.
-    public var operation: String
+    package var operation: String
     /// An exclusive lock conflicts with every other lock; shared locks only with exclusive ones.
-    public var exclusive: Bool
+    package var exclusive: Bool
     /// When the holder took the lock (RFC 3339, UTC).
-    public var time: String
+    package var time: String
     /// When this object was written: a holder writes a fresh object every refresh interval.
-    public var refreshed: String
+    package var refreshed: String
 
-    public init(holder: LockHolder, operation: String, exclusive: Bool, time: Date, refreshed: Date) {
+    package init(holder: LockHolder, operation: String, exclusive: Bool, time: Date, refreshed: Date) {
         version = Self.currentVersion
         hostname = holder.hostname
         pid = holder.pid
@@ -35,12 +35,12 @@ public struct LockRecord: Codable, Equatable, Sendable {
     }
 
     /// When the lock was taken (the distant past for unreadable text: such a lock is stale).
-    public var takenAt: Date { RFC3339.date(time) ?? .distantPast }
+    package var takenAt: Date { RFC3339.date(time) ?? .distantPast }
     /// When the lock object was last written.
-    public var refreshedAt: Date { RFC3339.date(refreshed) ?? .distantPast }
+    package var refreshedAt: Date { RFC3339.date(refreshed) ?? .distantPast }
 
     /// Whether this lock and a lock of the given kind cannot both be held.
-    public func conflicts(withExclusive other: Bool) -> Bool { exclusive || other }
+    package func conflicts(withExclusive other: Bool) -> Bool { exclusive || other }
 
     /// Whether the holder is presumed gone: not refreshed for `staleAfter`, or held by a
     /// process of this host that no longer exists.
@@ -48,7 +48,7 @@ public struct LockRecord: Codable, Equatable, Sendable {
     ///   - now: the current time.
     ///   - staleAfter: how long a lock lives without being refreshed.
     ///   - localHost: this machine's hostname; pids are only meaningful on their own host.
-    public func isStale(now: Date, staleAfter: TimeInterval, localHost: String) -> Bool {
+    package func isStale(now: Date, staleAfter: TimeInterval, localHost: String) -> Bool {
         if now.timeIntervalSince(refreshedAt) > staleAfter { return true }
         return hostname == localHost && !LockHolder.processExists(pid)
     }
@@ -56,7 +56,7 @@ public struct LockRecord: Codable, Equatable, Sendable {
     /// What can be done about this lock while it is not stale: the message of a command it
     /// blocks and `basin unlock` say the same. A pid is checked only on its own host, so a
     /// lock of another host stays until it goes stale or `--remove-all` removes it.
-    public func remedy(staleAfter: TimeInterval, localHost: String) -> String {
+    package func remedy(staleAfter: TimeInterval, localHost: String) -> String {
         if hostname == localHost { return "if that process is gone, basin unlock removes stale locks" }
         let staleAt = RFC3339.format(refreshedAt.addingTimeInterval(staleAfter), precision: .milliseconds)
         return "whether a process on host \(hostname) is gone cannot be told from here: the lock goes stale at \(staleAt) "
@@ -65,13 +65,13 @@ public struct LockRecord: Codable, Equatable, Sendable {
     }
 
     /// "pid 1234 on host alpha (user u, backup) for 5m" as messages show it.
-    public func describe(now: Date) -> String {
+    package func describe(now: Date) -> String {
         let age = Int(max(0, now.timeIntervalSince(takenAt)))
         let ageText = age >= 3600 ? "\(age / 3600)h\(age % 3600 / 60)m" : age >= 60 ? "\(age / 60)m\(age % 60)s" : "\(age)s"
         return "pid \(pid) on host \(hostname) (user \(username), \(operation)) for \(ageText), since \(time)"
     }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Plain strings, integers and booleans always encode.
@@ -80,7 +80,7 @@ public struct LockRecord: Codable, Equatable, Sendable {
 
     /// - Throws: `.corrupted` naming the object when the JSON does not decode;
     ///   `.incompatibleVersion` for a version this program does not know.
-    public static func decode(_ bytes: [UInt8], name: String) throws(BasinError) -> LockRecord {
+    package static func decode(_ bytes: [UInt8], name: String) throws(BasinError) -> LockRecord {
         let record: LockRecord
         do {
             record = try JSONDecoder().decode(LockRecord.self, from: Data(bytes))

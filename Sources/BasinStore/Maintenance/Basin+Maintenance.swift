@@ -15,7 +15,7 @@ extension Basin {
     public nonisolated var dataLaneIsApart: Bool { config.lanes[Lane.data.folder] != nil }
 
     /// The basin's index, for check (which verifies its segments against the strata).
-    public nonisolated var segmentedIndex: SegmentedIndex { index }
+    package nonisolated var segmentedIndex: SegmentedIndex { index }
 
     /// Opens the index segments again and reconciles them with the strata (as at open):
     /// another process may have committed strata or rewritten the index since this basin was

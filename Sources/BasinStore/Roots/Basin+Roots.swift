@@ -123,7 +123,7 @@ extension Basin {
     /// - Throws: `.locked` when the lock cannot be taken or was lost; what `body` throws; the
     ///   error of a failed commit. Nothing of the batch is then kept.
     @discardableResult
-    public nonisolated func batch(operation: String = "put", policy: LockPolicy = LockPolicy(),
+    package nonisolated func batch(operation: String = "put", policy: LockPolicy = LockPolicy(),
                                   _ body: () async throws(BasinError) -> [RootRecord.Operation]) async throws(BasinError) -> String? {
         let held = try await lock(exclusive: false, operation: operation, policy: policy)
         do {
@@ -148,7 +148,7 @@ extension Basin {
     /// - Throws: `.invalidArgument` for an empty batch or a bad name; `.locked` when the lock
     ///   was lost; the backend's errors (then nothing is committed).
     @discardableResult
-    public nonisolated func commitRoots(_ operations: [RootRecord.Operation], lock: BasinLock) async throws(BasinError) -> String {
+    package nonisolated func commitRoots(_ operations: [RootRecord.Operation], lock: BasinLock) async throws(BasinError) -> String {
         guard !operations.isEmpty else { throw BasinError(.invalidArgument, "a root record needs at least one operation") }
         for case let .setName(name, _) in operations where !RootRecord.isValidName(name) {
             throw BasinError(.invalidArgument, "a name takes 1 to \(RootRecord.maxNameLength) bytes of UTF-8")
@@ -172,7 +172,7 @@ extension Basin {
     /// - Parameter lock: an exclusive lock, so no record is written meanwhile.
     /// - Returns: how many records were replaced (0 when there was at most one).
     @discardableResult
-    public nonisolated func foldRoots(lock: BasinLock) async throws(BasinError) -> Int {
+    package nonisolated func foldRoots(lock: BasinLock) async throws(BasinError) -> Int {
         guard lock.exclusive else { throw BasinError(.internalError, "folding the root records needs an exclusive lock") }
         let roots = try await roots()
         guard roots.records.count > 1 else { return 0 }
