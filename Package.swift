@@ -60,11 +60,17 @@ let package = Package(
         // what backends share (object names, the async semaphore). No file or network I/O:
         // the backends above it bring their own.
         .target(name: "BasinBackend"),
+        // The one system-call layer: swift-system's FileDescriptor plus the Linux calls it
+        // lacks, each retrying EINTR and failing with one SystemError naming call and path.
+        .target(
+            name: "BasinSystem",
+            dependencies: ["CLinuxSys", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // Objects as files in a local directory, written durably without replacing any.
         .target(
             name: "BasinLocal",
             dependencies: [
-                "BasinBackend",
+                "BasinBackend", "BasinSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -79,7 +85,7 @@ let package = Package(
         .target(
             name: "BasinSnapshots",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinStore", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinStore", "BasinSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -97,21 +103,27 @@ let package = Package(
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "BasinSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // Checks and fixtures shared by test targets: seeded bytes, error expectations, the
         // Backend conformance suite every backend runs, tree generator and comparer.
-        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "CLinuxSys"],
+        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinSystem",
+                                                  .product(name: "SystemPackage", package: "swift-system")],
                 path: "Tests/BasinTestSupport"),
         // Golden strata and the official BLAKE3 vectors are data the tests read beside their
         // sources (#filePath), not resources to bundle.
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"],
                     exclude: ["Golden", "Vectors"]),
-        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinSystemTests", dependencies: ["BasinSystem", "BasinTestSupport",
+                                                      .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinSystem", "BasinTestSupport",
+                                                     .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinBackend", "BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinSystem",
+                                                         "BasinTestSupport", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "BasinCLITests", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinTestSupport"]),
         // The store as an embedded key/value store, timed beside SQLite by scripts/bench-kv.sh.
         .executableTarget(name: "basin-kvbench", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore"], path: "Benchmarks/KVBench"),

@@ -3,7 +3,9 @@ import BasinBackend
 import BasinCore
 import BasinS3
 import BasinStore
+import BasinSystem
 import Foundation
+import SystemPackage
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new basin.")
@@ -134,14 +136,18 @@ struct PutCommand: AsyncParsableCommand {
 
     /// Stores the file at `path` (stdin for -), not yet flushed.
     static func store(_ path: String, in basin: Basin) async throws(BasinError) -> Key {
-        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
-        guard fd >= 0 else { throw BasinError(.invalidArgument, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { if fd != STDIN_FILENO { close(fd) } }
+        let fd: FileDescriptor
+        do throws(SystemError) {
+            fd = try path == "-" ? .standardInput : FileDescriptor.currentDirectory.open(Array(path.utf8), .readOnly)
+        } catch {
+            throw BasinError(.invalidArgument, "cannot open \(path): \(error.errno)")
+        }
+        defer { if fd != .standardInput { try? fd.closeOnce() } }
         return try await basin.put { buffer in
-            while true {
-                let count = read(fd, buffer.baseAddress, buffer.count)
-                if count >= 0 { return count }
-                if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            do throws(SystemError) {
+                return try fd.readSome(into: buffer)
+            } catch {
+                throw CLIError(code: .unavailable, message: "cannot read \(path): \(error.errno)")
             }
         }
     }
@@ -193,12 +199,14 @@ struct GetCommand: AsyncParsableCommand {
                     }
                 }
                 try handle.close()
-                if rename(temporary, output) != 0 {
-                    throw CLIError(code: .unavailable, message: "cannot rename \(temporary) to \(output): \(String(cString: strerror(errno)))")
+                do throws(SystemError) {
+                    try FileDescriptor.currentDirectory.rename(Array(temporary.utf8), to: Array(output.utf8))
+                } catch {
+                    throw CLIError(code: .unavailable, message: "cannot rename \(temporary) to \(output): \(error.errno)")
                 }
             } catch {
                 try? handle.close()
-                unlink(temporary)
+                try? FileDescriptor.currentDirectory.remove(Array(temporary.utf8))
                 throw error
             }
         }

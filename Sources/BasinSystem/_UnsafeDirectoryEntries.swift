@@ -1,0 +1,51 @@
+// Reading a directory's entries with readdir, whose `dirent` is valid only until the next call.
+
+import Glibc
+import SystemPackage
+
+/// One entry of a directory, as `readdir` gives it.
+public struct DirectoryEntry: Sendable {
+    /// The name, as bytes.
+    public let name: [UInt8]
+    /// The entry's type, or nil when the file system does not fill in `d_type` (then `stat` it).
+    public let type: FileType?
+}
+
+extension FileDescriptor {
+    /// The entries of this open directory except `.` and `..`, in the file system's order.
+    /// Reads from the directory's current position (through a duplicate descriptor that shares
+    /// it), so list a directory once per opening; the descriptor stays open.
+    public func directoryEntries() throws(SystemError) -> [DirectoryEntry] {
+        let copy = Glibc.dup(rawValue)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            let error = SystemError("fdopendir", path: nil, errno: Errno(rawValue: errno))
+            if copy >= 0 { Glibc.close(copy) }
+            throw error
+        }
+        defer { closedir(stream) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw SystemError("readdir", path: nil, errno: Errno(rawValue: errno)) }
+                return entries
+            }
+            // SAFETY: d_name is a NUL-terminated array inside the entry readdir returned,
+            // valid until the next readdir call; it is copied out before that.
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            let type: FileType? = switch Int32(entry.pointee.d_type) {
+            case Int32(DT_UNKNOWN): nil
+            case Int32(DT_DIR): .directory
+            case Int32(DT_REG): .regular
+            case Int32(DT_LNK): .symbolicLink
+            case Int32(DT_FIFO): .fifo
+            case Int32(DT_CHR): .characterSpecial
+            case Int32(DT_BLK): .blockSpecial
+            case Int32(DT_SOCK): .socket
+            default: nil
+            }
+            entries.append(DirectoryEntry(name: name, type: type))
+        }
+    }
+}
