@@ -292,11 +292,7 @@ extension LocalBackend {
 
     /// The entries of directory `path`.
     private static func entries(_ path: String) -> Result<[DirectoryEntry], SystemError> {
-        Result { () throws(SystemError) in
-            let directory = try FileDescriptor.currentDirectory.open(Array(path.utf8), .readOnly, options: .directory)
-            defer { try? directory.closeOnce() }
-            return try directory.directoryEntries()
-        }
+        Result { () throws(SystemError) in try FileDescriptor.currentDirectory.directoryEntries(of: Array(path.utf8)) }
     }
 
     private func shortObject(_ name: String, size: Int, range: Range<Int>) -> BasinError {

@@ -17,9 +17,22 @@ extension FileDescriptor {
     /// it), so list a directory once per opening; the descriptor stays open.
     public func directoryEntries() throws(SystemError) -> [DirectoryEntry] {
         let copy = Glibc.dup(rawValue)
-        guard copy >= 0, let stream = fdopendir(copy) else {
-            let error = SystemError("fdopendir", path: nil, errno: Errno(rawValue: errno))
-            if copy >= 0 { Glibc.close(copy) }
+        guard copy >= 0 else { throw SystemError("dup", path: nil, errno: Errno(rawValue: errno)) }
+        return try Self.entries(ofOpened: copy, path: nil)
+    }
+
+    /// The entries of directory `name` (a symlink to one is followed) except `.` and `..`,
+    /// opened for this listing alone.
+    public func directoryEntries(of name: [UInt8]) throws(SystemError) -> [DirectoryEntry] {
+        let directory = try open(name, .readOnly, options: .directory)
+        return try Self.entries(ofOpened: directory.rawValue, path: name)
+    }
+
+    /// Reads the entries of `fd`, which the directory stream takes over and closes.
+    private static func entries(ofOpened fd: CInt, path: [UInt8]?) throws(SystemError) -> [DirectoryEntry] {
+        guard let stream = fdopendir(fd) else {
+            let error = SystemError("fdopendir", path: path, errno: Errno(rawValue: errno))
+            Glibc.close(fd)
             throw error
         }
         defer { closedir(stream) }
@@ -27,7 +40,7 @@ extension FileDescriptor {
         while true {
             errno = 0
             guard let entry = readdir(stream) else {
-                if errno != 0 { throw SystemError("readdir", path: nil, errno: Errno(rawValue: errno)) }
+                if errno != 0 { throw SystemError("readdir", path: path, errno: Errno(rawValue: errno)) }
                 return entries
             }
             // SAFETY: d_name is a NUL-terminated array inside the entry readdir returned,
@@ -35,7 +48,6 @@ extension FileDescriptor {
             let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             let type: FileType? = switch Int32(entry.pointee.d_type) {
-            case Int32(DT_UNKNOWN): nil
             case Int32(DT_DIR): .directory
             case Int32(DT_REG): .regular
             case Int32(DT_LNK): .symbolicLink
@@ -43,7 +55,7 @@ extension FileDescriptor {
             case Int32(DT_CHR): .characterSpecial
             case Int32(DT_BLK): .blockSpecial
             case Int32(DT_SOCK): .socket
-            default: nil
+            default: nil  // DT_UNKNOWN: the file system does not say
             }
             entries.append(DirectoryEntry(name: name, type: type))
         }

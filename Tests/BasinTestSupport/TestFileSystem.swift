@@ -3,6 +3,7 @@
 // expectations (the generator's tree, the bytes written), not from the restore code.
 
 import BasinCore
+import BasinSnapshots
 import BasinSystem
 import Glibc
 import SystemPackage
@@ -43,16 +44,7 @@ public enum TestFileSystem {
             return nil
         }
         let raw = info.rawValue
-        let type: TreeEntry.EntryType = switch info.type {
-        case .directory: .directory
-        case .symbolicLink: .symlink
-        case .fifo: .fifo
-        case .characterSpecial: .characterDevice
-        case .blockSpecial: .blockDevice
-        case .socket: .socket
-        default: .file
-        }
-        return FileStatus(type: type, mode: UInt32(raw.st_mode & 0o7777), uid: raw.st_uid, gid: raw.st_gid,
+        return FileStatus(type: TreeEntry.EntryType(info.type) ?? .file, mode: UInt32(raw.st_mode & 0o7777), uid: raw.st_uid, gid: raw.st_gid,
                           size: UInt64(raw.st_size), inode: UInt64(raw.st_ino), device: UInt64(raw.st_dev),
                           linkCount: UInt64(raw.st_nlink), deviceNumber: UInt64(raw.st_rdev),
                           modificationTime: .init(seconds: Int64(raw.st_mtim.tv_sec), nanoseconds: UInt32(raw.st_mtim.tv_nsec)),
@@ -61,9 +53,7 @@ public enum TestFileSystem {
 
     /// The names in a directory (not `.` and `..`), sorted by bytes.
     public static func names(in path: [UInt8]) throws(SystemError) -> [[UInt8]] {
-        let directory = try cwd.open(path, .readOnly, options: .directory)
-        defer { try? directory.closeOnce() }
-        return try directory.directoryEntries().map(\.name).sorted { $0.lexicographicallyPrecedes($1) }
+        try cwd.directoryEntries(of: path).map(\.name).sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     public static func linkTarget(_ path: [UInt8]) throws(SystemError) -> [UInt8] {

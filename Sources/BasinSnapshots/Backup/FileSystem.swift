@@ -80,19 +80,26 @@ enum FileSystem {
     }
 }
 
+extension TreeEntry.EntryType {
+    /// The entry type of a file of type `type`; nil for a type a tree cannot hold.
+    package init?(_ type: FileType) {
+        switch type {
+        case .regular: self = .file
+        case .directory: self = .directory
+        case .symbolicLink: self = .symlink
+        case .fifo: self = .fifo
+        case .characterSpecial: self = .characterDevice
+        case .blockSpecial: self = .blockDevice
+        case .socket: self = .socket
+        default: return nil
+        }
+    }
+}
+
 extension FileStatus {
     init(_ status: Stat) {
         let raw = status.rawValue
-        type = switch status.type {
-        case .regular: .file
-        case .directory: .directory
-        case .symbolicLink: .symlink
-        case .fifo: .fifo
-        case .characterSpecial: .characterDevice
-        case .blockSpecial: .blockDevice
-        case .socket: .socket
-        default: nil
-        }
+        type = TreeEntry.EntryType(status.type)
         mode = UInt32(raw.st_mode & 0o7777)
         uid = raw.st_uid
         gid = raw.st_gid
