@@ -57,11 +57,17 @@ let package = Package(
         // what backends share (object names, the async semaphore). No file or network I/O:
         // the backends above it bring their own.
         .target(name: "BasinBackend"),
+        // The one system-call layer: swift-system's FileDescriptor plus the Linux calls it
+        // lacks, each retrying EINTR and failing with one SystemError naming call and path.
+        .target(
+            name: "BasinSystem",
+            dependencies: ["CLinuxSys", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // Objects as files in a local directory, written durably without replacing any.
         .target(
             name: "BasinLocal",
             dependencies: [
-                "BasinBackend",
+                "BasinBackend", "BasinSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -76,7 +82,7 @@ let package = Package(
         .target(
             name: "BasinSnapshots",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinStore", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinStore", "BasinSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -94,25 +100,32 @@ let package = Package(
         // The library's front door: opens a basin by location (a directory or s3:) and uses it as
         // a key/value store; re-exports the few types a user handles. The CLI opens basins
         // through it too.
-        .target(name: "BasinKit", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinS3"]),
+        .target(name: "BasinKit", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinS3", "BasinSystem",
+                                              .product(name: "SystemPackage", package: "swift-system")]),
         .executableTarget(
             name: "basin",
             dependencies: [
-                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "BasinKit", "CLinuxSys",
+                "BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinS3", "BasinKit", "BasinSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // Checks and fixtures shared by test targets: seeded bytes, error expectations, the
         // Backend conformance suite every backend runs, tree generator and comparer.
-        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "CLinuxSys"],
+        .target(name: "BasinTestSupport", dependencies: ["BasinCore", "BasinBackend", "BasinLocal", "BasinStore", "BasinSnapshots", "BasinSystem",
+                                                  .product(name: "SystemPackage", package: "swift-system")],
                 path: "Tests/BasinTestSupport"),
         // Golden strata and the official BLAKE3 vectors are data the tests read beside their
         // sources (#filePath), not resources to bundle.
         .testTarget(name: "BasinCoreTests", dependencies: ["BasinCore", "BasinTestSupport"],
                     exclude: ["Golden", "Vectors"]),
-        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinSystemTests", dependencies: ["BasinSystem", "BasinTestSupport",
+                                                      .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinSystem", "BasinTestSupport",
+                                                     .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinBackend", "BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinTestSupport"]),
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinSystem",
+                                                         "BasinTestSupport", .product(name: "SystemPackage", package: "swift-system")]),
         // BasinKit as a library user sees it (the README's example is compiled here), with the
         // shared test helpers.
         .testTarget(name: "BasinKitTests", dependencies: ["BasinKit", "BasinTestSupport"]),

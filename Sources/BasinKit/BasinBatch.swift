@@ -1,7 +1,8 @@
 import BasinBackend
 import BasinCore
 import BasinStore
-import Glibc
+import BasinSystem
+import SystemPackage
 
 /// Puts and removals that ``Basin/batch(policy:_:)`` commits together: after it returns all of
 /// them are durable, and a crash at any point keeps all of them or none.
@@ -115,14 +116,18 @@ extension Basin {
         case let .stream(read):
             return try await writeValue(reading: read)
         case let .file(path):
-            let fd = Glibc.open(path, O_RDONLY)
-            guard fd >= 0 else { throw BasinError(.invalidArgument, "cannot open \(path): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
+            let fd: FileDescriptor
+            do throws(SystemError) {
+                fd = try FileDescriptor.currentDirectory.open(Array(path.utf8), .readOnly)
+            } catch {
+                throw BasinError(.invalidArgument, "cannot open \(path): \(error.errno)")
+            }
+            defer { try? fd.closeOnce() }
             return try await writeValue { buffer in
-                while true {
-                    let count = read(fd, buffer.baseAddress, buffer.count)
-                    if count >= 0 { return count }
-                    if errno != EINTR { throw BasinError(.unavailable, "cannot read \(path): \(String(cString: strerror(errno)))") }
+                do throws(SystemError) {
+                    return try fd.readSome(into: buffer)
+                } catch {
+                    throw BasinError(.unavailable, "cannot read \(path): \(error.errno)")
                 }
             }
         }

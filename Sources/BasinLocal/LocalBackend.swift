@@ -1,4 +1,5 @@
 import BasinBackend
+import BasinSystem
 import SystemPackage
 
 import Glibc
@@ -38,21 +39,23 @@ public struct LocalBackend: LocalFileBackend {
             throw BasinError(.invalidArgument, "invalid basin directory '\(directory)'")
         }
         self.directory = trimmed
-        if create, case .failure(.noSuchFileOrDirectory) = FileIO.status(trimmed) {
+        if create, case .failure(let error) = Self.status(trimmed), error.errno == .noSuchFileOrDirectory {
             let base = trimmed.hasPrefix("/") ? "" : "."
-            if let error = FileIO.makeDirectories(base, trimmed.split(separator: "/")) {
-                throw BasinError(FileIO.code(for: error), "cannot create basin directory \(trimmed)", underlying: error)
+            do throws(SystemError) {
+                try LocalFiles.makeDirectories(base, trimmed.split(separator: "/"))
+            } catch {
+                throw BasinError(LocalFiles.code(for: error.errno), "cannot create basin directory \(trimmed)", underlying: error.errno)
             }
         }
-        switch FileIO.status(trimmed) {
-        case .success(let info) where FileIO.isDirectory(info):
+        switch Self.status(trimmed) {
+        case .success(let info) where info.type == .directory:
             return
         case .success:
             throw BasinError(.invalidArgument, "basin directory \(trimmed) is not a directory")
-        case .failure(.noSuchFileOrDirectory), .failure(.notDirectory):
+        case .failure(let error) where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory:
             throw BasinError(.notFound, "basin directory \(trimmed) does not exist", underlying: Errno.noSuchFileOrDirectory)
         case .failure(let error):
-            throw BasinError(.unavailable, "cannot open basin directory \(trimmed)", underlying: error)
+            throw BasinError(.unavailable, "cannot open basin directory \(trimmed)", underlying: error.errno)
         }
     }
 
@@ -76,8 +79,8 @@ public struct LocalBackend: LocalFileBackend {
         let start = prefix.lastIndex(of: "/").map { String(prefix[...$0]) } ?? ""
         return try await BlockingIO.run { () throws(BasinError) in
             var found: [ObjectInfo] = []
-            try walk(start) { (relative: String, info: stat) throws(BasinError) in
-                if relative.hasPrefix(prefix), let size = Int(exactly: info.st_size) {
+            try walk(start) { (relative: String, info: Stat) throws(BasinError) in
+                if relative.hasPrefix(prefix), let size = Int(exactly: info.size) {
                     found.append(ObjectInfo(name: relative, size: size))
                 }
             } descend: { relative in
@@ -97,7 +100,7 @@ public struct LocalBackend: LocalFileBackend {
         try ObjectName.validate(name)
         let (fd, size) = try openForReading(name)
         let work = { @Sendable () throws(BasinError) -> [UInt8] in
-            defer { FileIO.closeFile(fd) }
+            defer { try? fd.closeOnce() }
             let bytes = try readBytes(fd, name: name, count: size, offset: 0)
             guard bytes.count == size else {
                 throw BasinError(.corrupted, "object '\(name)' at \(localPath(of: name)) changed size while being read")
@@ -123,7 +126,7 @@ public struct LocalBackend: LocalFileBackend {
         }
         let (fd, size) = try openForReading(name)
         let work = { @Sendable () throws(BasinError) -> [UInt8] in
-            defer { FileIO.closeFile(fd) }
+            defer { try? fd.closeOnce() }
             var bytes: [UInt8] = []
             if range.upperBound <= size {
                 bytes = try readBytes(fd, name: name, count: range.count, offset: range.lowerBound)
@@ -142,14 +145,14 @@ public struct LocalBackend: LocalFileBackend {
     public func stat(_ name: String) async throws(BasinError) -> ObjectInfo? {
         try ObjectName.validate(name)
         let path = localPath(of: name)
-        switch FileIO.status(path) {
+        switch Self.status(path) {
         case .success(let info):
-            guard FileIO.isRegularFile(info), let size = Int(exactly: info.st_size) else { return nil }
+            guard info.type == .regular, let size = Int(exactly: info.size) else { return nil }
             return ObjectInfo(name: name, size: size)
-        case .failure(.noSuchFileOrDirectory), .failure(.notDirectory):
+        case .failure(let error) where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory:
             return nil
         case .failure(let error):
-            throw FileIO.error(error, "stat", object: name, path: path)
+            throw LocalFiles.error(error, "stat", object: name, path: path)
         }
     }
 
@@ -189,16 +192,18 @@ public struct LocalBackend: LocalFileBackend {
         try ObjectName.validate(name)
         let path = localPath(of: name)
         try await BlockingIO.run { () throws(BasinError) in
-            switch FileIO.removeFile(path) {
-            case nil:
-                let directory = String(path[..<path.lastIndex(of: "/")!])
-                if let error = FileIO.syncDirectory(directory.isEmpty ? "/" : directory) {
-                    throw FileIO.error(error, "fsync the directory of", object: name, path: directory)
-                }
-            case .noSuchFileOrDirectory?, .notDirectory?, .isDirectory?:
+            do throws(SystemError) {
+                try FileDescriptor.currentDirectory.remove(Array(path.utf8))
+            } catch where [.noSuchFileOrDirectory, .notDirectory, .isDirectory].contains(error.errno) {
                 return  // no such object (a directory is not an object)
-            case let error?:
-                throw FileIO.error(error, "delete", object: name, path: path)
+            } catch {
+                throw LocalFiles.error(error, "delete", object: name, path: path)
+            }
+            let directory = String(path[..<path.lastIndex(of: "/")!])
+            do throws(SystemError) {
+                try FileDescriptor.currentDirectory.syncDirectory(Array((directory.isEmpty ? "/" : directory).utf8))
+            } catch {
+                throw LocalFiles.error(error, "fsync the directory of", object: name, path: directory)
             }
         }
     }
@@ -209,7 +214,7 @@ public struct LocalBackend: LocalFileBackend {
     public static func removeTemporariesInFlight() {
         LocalUpload.inFlight.withLock { registry in
             registry.closed = true
-            for path in registry.paths { _ = FileIO.removeFile(path) }
+            for path in registry.paths { try? FileDescriptor.currentDirectory.remove(Array(path.utf8)) }
             registry.paths = []
         }
     }
@@ -228,14 +233,17 @@ public struct LocalBackend: LocalFileBackend {
         let cutoff = Int(time(nil)) - Int(age.components.seconds)
         return try await BlockingIO.run { () throws(BasinError) in
             var removed = 0
-            try walk("", includeTemporaries: true) { (relative: String, info: stat) throws(BasinError) in
+            try walk("", includeTemporaries: true) { (relative: String, info: Stat) throws(BasinError) in
                 let file = relative.split(separator: "/").last.map(String.init) ?? relative
-                guard file.hasPrefix(ObjectName.temporaryPrefix), FileIO.modificationTime(info) <= cutoff else { return }
+                guard file.hasPrefix(ObjectName.temporaryPrefix), Int(info.st_mtim.tv_sec) <= cutoff else { return }
                 let path = localPath(of: relative)
-                switch FileIO.removeFile(path) {
-                case nil: removed += 1
-                case .noSuchFileOrDirectory?: break
-                case let error?: throw FileIO.error(error, "remove the temporary file", object: relative, path: path)
+                do throws(SystemError) {
+                    try FileDescriptor.currentDirectory.remove(Array(path.utf8))
+                    removed += 1
+                } catch where error.errno == .noSuchFileOrDirectory {
+                    // removed meanwhile by another process
+                } catch {
+                    throw LocalFiles.error(error, "remove the temporary file", object: relative, path: path)
                 }
             } descend: { _ in true }
             return removed
@@ -245,32 +253,46 @@ public struct LocalBackend: LocalFileBackend {
 
 extension LocalBackend {
     /// Opens an object's file for reading; returns its descriptor and size.
-    private func openForReading(_ name: String) throws(BasinError) -> (CInt, Int) {
+    private func openForReading(_ name: String) throws(BasinError) -> (FileDescriptor, Int) {
         let path = localPath(of: name)
-        let fd: CInt
-        switch FileIO.openFile(path, O_RDONLY) {
-        case .success(let opened): fd = opened
-        case .failure(.noSuchFileOrDirectory), .failure(.notDirectory):
+        let fd: FileDescriptor
+        do throws(SystemError) {
+            fd = try FileDescriptor.currentDirectory.open(Array(path.utf8), .readOnly)
+        } catch where error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory {
             throw BasinError(.notFound, "object '\(name)' not found at \(path)", underlying: Errno.noSuchFileOrDirectory)
-        case .failure(let error): throw FileIO.error(error, "open", object: name, path: path)
+        } catch {
+            throw LocalFiles.error(error, "open", object: name, path: path)
         }
-        switch FileIO.status(fd) {
-        case .success(let info) where FileIO.isRegularFile(info):
-            return (fd, Int(info.st_size))
-        case .success:
-            FileIO.closeFile(fd)
+        let info: Stat
+        do throws(SystemError) {
+            info = try fd.status()
+        } catch {
+            try? fd.closeOnce()
+            throw LocalFiles.error(error, "stat", object: name, path: path)
+        }
+        guard info.type == .regular else {
+            try? fd.closeOnce()
             throw BasinError(.notFound, "object '\(name)' not found: \(path) is not a regular file")
-        case .failure(let error):
-            FileIO.closeFile(fd)
-            throw FileIO.error(error, "stat", object: name, path: path)
+        }
+        return (fd, Int(info.size))
+    }
+
+    private func readBytes(_ fd: FileDescriptor, name: String, count: Int, offset: Int) throws(BasinError) -> [UInt8] {
+        do throws(SystemError) {
+            return try fd.read(count: count, at: Int64(offset))
+        } catch {
+            throw LocalFiles.error(error, "read", object: name, path: localPath(of: name))
         }
     }
 
-    private func readBytes(_ fd: CInt, name: String, count: Int, offset: Int) throws(BasinError) -> [UInt8] {
-        switch FileIO.readFully(fd, count: count, offset: offset) {
-        case .success(let bytes): return bytes
-        case .failure(let error): throw FileIO.error(error, "read", object: name, path: localPath(of: name))
-        }
+    /// `stat` of `path`, following symbolic links (a lane directory may be a link to another disk).
+    private static func status(_ path: String) -> Result<Stat, SystemError> {
+        Result { () throws(SystemError) in try FileDescriptor.currentDirectory.status(of: Array(path.utf8), followingSymlink: true) }
+    }
+
+    /// The entries of directory `path`.
+    private static func entries(_ path: String) -> Result<[DirectoryEntry], SystemError> {
+        Result { () throws(SystemError) in try FileDescriptor.currentDirectory.directoryEntries(of: Array(path.utf8)) }
     }
 
     private func shortObject(_ name: String, size: Int, range: Range<Int>) -> BasinError {
@@ -283,7 +305,7 @@ extension LocalBackend {
     private func walk(
         _ start: String,
         includeTemporaries: Bool = false,
-        visit: (String, stat) throws(BasinError) -> Void,
+        visit: (String, Stat) throws(BasinError) -> Void,
         descend: (String) -> Bool
     ) throws(BasinError) {
         // A bound on depth keeps a symbolic link to an ancestor from looping forever.
@@ -294,34 +316,35 @@ extension LocalBackend {
         var first = true
         while let relative = pending.popLast() {
             let path = relative.isEmpty ? directory : localPath(of: relative)
-            let entries: [(name: String, type: FileIO.EntryType)]
-            switch FileIO.directoryEntries(path) {
+            let entries: [DirectoryEntry]
+            switch Self.entries(path) {
             case .success(let read): entries = read
-            case .failure(.noSuchFileOrDirectory) where first, .failure(.notDirectory) where first:
+            case .failure(let error) where first && (error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory):
                 return
-            case .failure(.noSuchFileOrDirectory):
+            case .failure(let error) where error.errno == .noSuchFileOrDirectory:
                 continue  // removed while we walked
             case .failure(let error):
-                throw FileIO.error(error, "list", object: relative, path: path)
+                throw LocalFiles.error(error, "list", object: relative, path: path)
             }
             first = false
             for entry in entries {
-                if !includeTemporaries && entry.name.hasPrefix(ObjectName.temporaryPrefix) { continue }
-                let child = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                let entryName = String(decoding: entry.name, as: UTF8.self)
+                if !includeTemporaries && entryName.hasPrefix(ObjectName.temporaryPrefix) { continue }
+                let child = relative.isEmpty ? entryName : relative + "/" + entryName
                 if entry.type == .directory {
                     if enter(child) { pending.append(child) }
                     continue
                 }
                 // Files need a stat for their size; links and unknown types need it to tell.
-                let info: stat
-                switch FileIO.status(localPath(of: child)) {
+                let info: Stat
+                switch Self.status(localPath(of: child)) {
                 case .success(let read): info = read
-                case .failure(.noSuchFileOrDirectory): continue  // removed while we walked
-                case .failure(let error): throw FileIO.error(error, "stat", object: child, path: localPath(of: child))
+                case .failure(let error) where error.errno == .noSuchFileOrDirectory: continue  // removed while we walked
+                case .failure(let error): throw LocalFiles.error(error, "stat", object: child, path: localPath(of: child))
                 }
-                if FileIO.isRegularFile(info) {
+                if info.type == .regular {
                     try visit(child, info)
-                } else if FileIO.isDirectory(info), enter(child) {
+                } else if info.type == .directory, enter(child) {
                     pending.append(child)
                 }
             }

@@ -1,15 +1,14 @@
 import BasinBackend
+import BasinSystem
 import Synchronization
 import SystemPackage
-
-import Glibc
 
 /// A new object of a ``LocalBackend`` being written: a temporary file `.tmp-<random>` in the
 /// object's directory, published by `commit` with fsync, a no-replace rename and a directory
 /// fsync. Any failure removes the temporary file; so does dropping an upload never committed.
 final class LocalUpload: ObjectUpload {
     private enum State {
-        case open(fd: CInt)
+        case open(fd: FileDescriptor)
         case committed
         case aborted
         case failed
@@ -28,10 +27,13 @@ final class LocalUpload: ObjectUpload {
 
     /// Creates and registers a temporary file, under the registry's lock so that closing it
     /// misses none; ECANCELED once it is closed.
-    private static func createTemporary(_ path: String) -> Result<CInt, Errno> {
+    private static func createTemporary(_ path: String) -> Result<FileDescriptor, SystemError> {
         inFlight.withLock { registry in
-            guard !registry.closed else { return .failure(.canceled) }
-            let opened = FileIO.openFile(path, O_WRONLY | O_CREAT | O_EXCL)
+            let bytes = Array(path.utf8)
+            guard !registry.closed else { return .failure(SystemError("openat", path: bytes, errno: .canceled)) }
+            let opened = Result { () throws(SystemError) in
+                try FileDescriptor.currentDirectory.open(bytes, .writeOnly, options: [.create, .exclusiveCreate])
+            }
             if case .success = opened { registry.paths.insert(path) }
             return opened
         }
@@ -51,17 +53,19 @@ final class LocalUpload: ObjectUpload {
         temporaryPath = directoryPath + "/" + ObjectName.temporaryPrefix + suffix
 
         var opened = Self.createTemporary(temporaryPath)
-        if case .failure(.noSuchFileOrDirectory) = opened {
-            if let error = FileIO.makeDirectories(backend.directory, segments.dropLast()) {
-                if error == .notDirectory { throw Self.parentIsAFile(name, path) }
-                throw FileIO.error(error, "create the directory of", object: name, path: directoryPath)
+        if case .failure(let error) = opened, error.errno == .noSuchFileOrDirectory {
+            do throws(SystemError) {
+                try LocalFiles.makeDirectories(backend.directory, segments.dropLast())
+            } catch {
+                if error.errno == .notDirectory { throw Self.parentIsAFile(name, path) }
+                throw LocalFiles.error(error, "create the directory of", object: name, path: directoryPath)
             }
             opened = Self.createTemporary(temporaryPath)
         }
         switch opened {
         case .success(let fd): state = Mutex(.open(fd: fd))
-        case .failure(.notDirectory): throw Self.parentIsAFile(name, path)
-        case .failure(let error): throw FileIO.error(error, "create a temporary file for", object: name, path: temporaryPath)
+        case .failure(let error) where error.errno == .notDirectory: throw Self.parentIsAFile(name, path)
+        case .failure(let error): throw LocalFiles.error(error, "create a temporary file for", object: name, path: temporaryPath)
         }
     }
 
@@ -94,11 +98,12 @@ final class LocalUpload: ObjectUpload {
     func appendNow(_ bytes: [UInt8]) throws(BasinError) {
         try state.withLock { (state) throws(BasinError) in
             let fd = try openDescriptor(state)
-            let error = FileIO.writeAll(fd, bytes)
-            if error != 0 {
+            do throws(SystemError) {
+                try fd.write(bytes)
+            } catch {
                 discard(fd)
                 state = .failed
-                throw FileIO.error(Errno(rawValue: error), "write", object: name, path: temporaryPath)
+                throw LocalFiles.error(error, "write", object: name, path: temporaryPath)
             }
         }
     }
@@ -112,29 +117,38 @@ final class LocalUpload: ObjectUpload {
     func commitNow() throws(BasinError) {
         try state.withLock { (state) throws(BasinError) in
             let fd = try openDescriptor(state)
-            if let error = FileIO.syncFile(fd) {
+            let cwd = FileDescriptor.currentDirectory
+            do throws(SystemError) {
+                try fd.sync()
+            } catch {
                 discard(fd)
                 state = .failed
-                throw FileIO.error(error, "fsync", object: name, path: temporaryPath)
+                throw LocalFiles.error(error, "fsync", object: name, path: temporaryPath)
             }
-            if let error = FileIO.closeFile(fd) {
-                _ = FileIO.removeFile(temporaryPath)
+            do throws(SystemError) {
+                try fd.closeOnce()
+            } catch {
+                try? cwd.remove(Array(temporaryPath.utf8))
                 state = .failed
-                throw FileIO.error(error, "close", object: name, path: temporaryPath)
+                throw LocalFiles.error(error, "close", object: name, path: temporaryPath)
             }
-            let renamed = FileIO.renameNoReplace(temporaryPath, path)
+            let renamed = Result { () throws(SystemError) in
+                try cwd.renameNoReplace(Array(temporaryPath.utf8), to: Array(path.utf8))
+            }
             Self.inFlight.withLock { _ = $0.paths.remove(temporaryPath) }
-            if let error = renamed {
-                _ = FileIO.removeFile(temporaryPath)
+            if case .failure(let error) = renamed {
+                try? cwd.remove(Array(temporaryPath.utf8))
                 state = .failed
-                if error == .fileExists {
-                    throw BasinError(.alreadyExists, "object '\(name)' already exists at \(path)", underlying: error)
+                if error.errno == .fileExists {
+                    throw BasinError(.alreadyExists, "object '\(name)' already exists at \(path)", underlying: error.errno)
                 }
-                throw FileIO.error(error, "publish", object: name, path: path)
+                throw LocalFiles.error(error, "publish", object: name, path: path)
             }
             state = .committed
-            if let error = FileIO.syncDirectory(directoryPath) {
-                throw FileIO.error(error, "fsync the directory of", object: name, path: directoryPath)
+            do throws(SystemError) {
+                try cwd.syncDirectory(Array(directoryPath.utf8))
+            } catch {
+                throw LocalFiles.error(error, "fsync the directory of", object: name, path: directoryPath)
             }
         }
     }
@@ -144,7 +158,7 @@ final class LocalUpload: ObjectUpload {
                    underlying: Errno.notDirectory)
     }
 
-    private func openDescriptor(_ state: State) throws(BasinError) -> CInt {
+    private func openDescriptor(_ state: State) throws(BasinError) -> FileDescriptor {
         switch state {
         case .open(let fd): return fd
         case .committed: throw BasinError(.invalidArgument, "upload of object '\(name)' is already committed")
@@ -153,9 +167,9 @@ final class LocalUpload: ObjectUpload {
         }
     }
 
-    private func discard(_ fd: CInt) {
-        FileIO.closeFile(fd)
-        _ = FileIO.removeFile(temporaryPath)
+    private func discard(_ fd: FileDescriptor) {
+        try? fd.closeOnce()
+        try? FileDescriptor.currentDirectory.remove(Array(temporaryPath.utf8))
         Self.inFlight.withLock { _ = $0.paths.remove(temporaryPath) }
     }
 }

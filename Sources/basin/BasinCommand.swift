@@ -1,6 +1,6 @@
 import ArgumentParser
 import BasinCore
-import CLinuxSys
+import BasinSystem
 
 /// The `basin` command-line tool: the root of its subcommands.
 @main
@@ -40,7 +40,6 @@ struct BasinCommand: AsyncParsableCommand {
     /// buffer is faulted in afresh: measured, that made AEAD on 1 MiB buffers 10× slower. Keep
     /// such buffers in the heap instead (the pipeline bounds how many exist at once).
     static func tuneAllocator() {
-        _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
+        CurrentProcess.keepAllocationsInHeap(upTo: 64 << 20)
     }
 }

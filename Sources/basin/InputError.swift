@@ -1,5 +1,6 @@
-import Glibc
 import BasinCore
+import BasinSystem
+import Glibc
 
 /// Why an input could not be hashed, worded as b3sum words it (OS errors end in
 /// "(os error N)", as Rust prints them).
@@ -10,6 +11,10 @@ enum InputError: Error, CustomStringConvertible {
     case stdinInKeyedMode
     /// Standard input held this many bytes instead of a 32-byte key (counted up to 33).
     case badKeyLength(Int)
+
+    init(_ error: SystemError) {
+        self = .system(error.errno.rawValue)
+    }
 
     var description: String {
         switch self {

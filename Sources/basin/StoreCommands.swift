@@ -4,7 +4,9 @@ import BasinCore
 import BasinKit
 import BasinS3
 import BasinStore
+import BasinSystem
 import Foundation
+import SystemPackage
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new basin.")
@@ -137,10 +139,10 @@ struct PutCommand: AsyncParsableCommand {
 
     /// Reads stdin into a prefix of `buffer`; 0 at its end.
     @Sendable static func readStandardInput(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = read(STDIN_FILENO, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            if errno != EINTR { throw CLIError(code: .unavailable, message: "cannot read stdin: \(String(cString: strerror(errno)))") }
+        do throws(SystemError) {
+            return try FileDescriptor.standardInput.readSome(into: buffer)
+        } catch {
+            throw CLIError(code: .unavailable, message: "cannot read stdin: \(error.errno)")
         }
     }
 }
@@ -191,12 +193,14 @@ struct GetCommand: AsyncParsableCommand {
                     }
                 }
                 try handle.close()
-                if rename(temporary, output) != 0 {
-                    throw CLIError(code: .unavailable, message: "cannot rename \(temporary) to \(output): \(String(cString: strerror(errno)))")
+                do throws(SystemError) {
+                    try FileDescriptor.currentDirectory.rename(Array(temporary.utf8), to: Array(output.utf8))
+                } catch {
+                    throw CLIError(code: .unavailable, message: "cannot rename \(temporary) to \(output): \(error.errno)")
                 }
             } catch {
                 try? handle.close()
-                unlink(temporary)
+                try? FileDescriptor.currentDirectory.remove(Array(temporary.utf8))
                 throw error
             }
         }

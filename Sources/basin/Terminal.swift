@@ -1,25 +1,26 @@
+import BasinSystem
 import Foundation
 import Glibc
+import SystemPackage
 
 enum Terminal {
     /// Reads a line from the controlling terminal with echo off; nil without a terminal.
     static func readPassword(prompt: String) -> String? {
-        let fd = open("/dev/tty", O_RDWR)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let terminal = try? FileDescriptor.currentDirectory.open(Array("/dev/tty".utf8), .readWrite) else { return nil }
+        defer { try? terminal.closeOnce() }
         var saved = termios()
-        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        guard tcgetattr(terminal.rawValue, &saved) == 0 else { return nil }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
-        _ = prompt.withCString { write(fd, $0, strlen($0)) }
-        tcsetattr(fd, TCSAFLUSH, &quiet)
+        try? terminal.write(Array(prompt.utf8))
+        tcsetattr(terminal.rawValue, TCSAFLUSH, &quiet)
         defer {
-            tcsetattr(fd, TCSAFLUSH, &saved)
-            _ = write(fd, "\n", 1)
+            tcsetattr(terminal.rawValue, TCSAFLUSH, &saved)
+            try? terminal.write([10])
         }
+        // Byte by byte, so nothing typed after the line is consumed.
         var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fd, &byte, 1) == 1, byte != 10, byte != 13 { line.append(byte) }
+        while let byte = try? terminal.read(upTo: 1).first, byte != 10, byte != 13 { line.append(byte) }
         return String(decoding: line, as: UTF8.self)
     }
 }

@@ -1,33 +1,38 @@
 import BasinCore
+import BasinSystem
 import Glibc
+import SystemPackage
 
 /// An input to hash, by file descriptor: a regular file is memory-mapped and hashed in place
 /// (on several threads if asked); anything else (standard input, pipes) is read in 1 MiB
 /// blocks.
 struct InputFile: ~Copyable {
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private let owned: Bool
 
-    private init(descriptor: Int32, owned: Bool) {
+    private init(descriptor: FileDescriptor, owned: Bool) {
         self.descriptor = descriptor
         self.owned = owned
     }
 
     /// Standard input; not closed when done.
-    static var standardInput: InputFile { InputFile(descriptor: STDIN_FILENO, owned: false) }
+    static var standardInput: InputFile { InputFile(descriptor: .standardInput, owned: false) }
 
     /// Opens a file for reading.
     /// - Parameters:
     ///   - path: the NUL-terminated path bytes.
     /// - Throws: `InputError.system` when it cannot be opened.
     init(opening path: [CChar]) throws(InputError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .system(errno) }
-        self.init(descriptor: descriptor, owned: true)
+        let bytes = path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        do throws(SystemError) {
+            self.init(descriptor: try FileDescriptor.currentDirectory.open(bytes, .readOnly), owned: true)
+        } catch {
+            throw InputError(error)
+        }
     }
 
     deinit {
-        if owned { close(descriptor) }
+        if owned { try? descriptor.closeOnce() }
     }
 
     /// Absorbs the whole input into `hasher`.
@@ -35,12 +40,11 @@ struct InputFile: ~Copyable {
     ///   - threads: the most threads for a memory-mapped file.
     /// - Throws: `InputError.system` when the input cannot be read (a directory, an I/O error).
     func hash(into hasher: inout BLAKE3Hasher, threads: Int = 1) throws(InputError) {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .system(errno) }
-        let kind = info.st_mode & S_IFMT
-        if kind == S_IFDIR { throw .system(EISDIR) }
-        if kind == S_IFREG, info.st_size > 0, let size = Int(exactly: info.st_size),
-           let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED {
+        let info: Stat
+        do { info = try descriptor.status() } catch { throw InputError(error) }
+        if info.type == .directory { throw .system(EISDIR) }
+        if info.type == .regular, info.size > 0, let size = Int(exactly: info.size),
+           let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor.rawValue, 0), mapping != MAP_FAILED {
             // SAFETY: the mapping is `size` readable bytes, used only before munmap below. (A
             // file truncated by someone else meanwhile raises SIGBUS, as with b3sum.)
             defer { munmap(mapping, size) }
@@ -71,10 +75,11 @@ struct InputFile: ~Copyable {
         var atEnd = false
         while !atEnd && total < limit {
             let wanted = min(blockSize - filled, limit - total)
-            let got = read(descriptor, buffer.baseAddress! + filled, wanted)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .system(errno)
+            let got: Int
+            do throws(SystemError) {
+                got = try descriptor.readSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + wanted)]))
+            } catch {
+                throw InputError(error)
             }
             atEnd = got == 0
             filled += got

@@ -5,7 +5,6 @@ import BasinTestSupport
 import Testing
 @testable import BasinSnapshots
 @testable import BasinStore
-import Glibc
 
 /// A scratch directory for a source tree, removed at the end.
 final class Scratch {
@@ -20,20 +19,7 @@ final class Scratch {
 
     /// Writes a file; `name` may hold raw bytes (joined to the path as bytes).
     func write(_ relative: [UInt8], _ bytes: [UInt8]) throws {
-        let full = Array(path.utf8) + [UInt8(ascii: "/")] + relative
-        let fd = full.withUnsafeBufferPointer { buffer -> Int32 in
-            var terminated = Array(buffer)
-            terminated.append(0)
-            return terminated.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
-        }
-        try #require(fd >= 0, "cannot create \(String(decoding: relative, as: UTF8.self))")
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            try #require(written > 0)
-            offset += written
-        }
+        try TestFileSystem.writeFile(Array(path.utf8) + [UInt8(ascii: "/")] + relative, bytes)
     }
 
     func write(_ relative: String, _ bytes: [UInt8]) throws { try write(Array(relative.utf8), bytes) }
@@ -70,9 +56,9 @@ struct BackupTests {
         try scratch.write("src/" + String(repeating: "n", count: 255), Array("long name".utf8))
         try FileManager.default.createSymbolicLink(atPath: scratch.path + "/src/link", withDestinationPath: "small.txt")
         try FileManager.default.createSymbolicLink(atPath: scratch.path + "/src/dangling", withDestinationPath: "/nowhere/at/all")
-        #expect(mkfifo(scratch.path + "/src/fifo", 0o600) == 0)
-        #expect(link(scratch.path + "/src/small.txt", scratch.path + "/src/hardlink") == 0)
-        #expect(chmod(scratch.path + "/src/deep/a/medium.bin", 0o4751) == 0)
+        try TestFileSystem.makeFifo(Array((scratch.path + "/src/fifo").utf8), mode: 0o600)
+        try TestFileSystem.makeHardLink(Array((scratch.path + "/src/hardlink").utf8), to: Array((scratch.path + "/src/small.txt").utf8))
+        try TestFileSystem.changeMode(Array((scratch.path + "/src/deep/a/medium.bin").utf8), 0o4751)
     }
 
     /// The snapshot's tree for the source directory (`paths` mirror absolute paths).
@@ -106,10 +92,9 @@ struct BackupTests {
         let hardlink = try #require(tree.entry(named: Array("hardlink".utf8)))
         #expect(small.inode == hardlink.inode && small.linkCount == 2)
         #expect(try await repository.basin.get(try #require(small.content)) == Array("hello\n".utf8))
-        var status = stat()
-        #expect(lstat(scratch.path + "/src/small.txt", &status) == 0)
-        #expect(small.modificationTime == TreeEntry.Timestamp(seconds: Int64(status.st_mtim.tv_sec), nanoseconds: UInt32(status.st_mtim.tv_nsec)))
-        #expect(small.mode == UInt32(status.st_mode & 0o7777) && small.uid == status.st_uid)
+        let status = try #require(try TestFileSystem.status(Array((scratch.path + "/src/small.txt").utf8)))
+        #expect(small.modificationTime == status.modificationTime)
+        #expect(small.mode == status.mode && small.uid == status.uid)
         let deep = try await repository.entry(at: (scratch.path + "/src/deep/a").split(separator: "/").map { Array($0.utf8) }, in: snapshot)
         let deepTree = try await repository.loadTree(try #require(deep.content))
         let medium = try #require(deepTree.entry(named: Array("medium.bin".utf8)))

@@ -3,7 +3,8 @@ import BasinCore
 import BasinStore
 import BasinTestSupport
 import Foundation
-import Glibc
+import BasinSystem
+import SystemPackage
 import Testing
 
 @testable import BasinSnapshots
@@ -121,9 +122,8 @@ struct BatchRestoreTests {
     /// A file of three pieces written in the order given; what `finish` says of it.
     func assemble(_ pieces: [[UInt8]], order: [Int], key: Key, basin: Basin) throws -> BasinError? {
         let path = scratch.path("assembled-\(order.map(String.init).joined())-\(key.hex.prefix(8))")
-        let fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600)
-        try #require(fd >= 0)
-        defer { close(fd) }
+        let fd = try FileDescriptor.currentDirectory.open(Array(path.utf8), .readWrite, options: [.create, .truncate])
+        defer { try? fd.closeOnce() }
         let total = pieces.reduce(0) { $0 + $1.count }
         let entry = TreeEntry(name: Array("f".utf8), type: .file, size: UInt64(total), content: key)
         let job = FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: Array("f".utf8), display: path)
@@ -141,7 +141,7 @@ struct BatchRestoreTests {
         #expect(state.written == Int64(total))
         if state.failure == nil {
             // As FileRestorer.complete does: a file ending in a hole gets its size.
-            #expect(ftruncate(fd, off_t(total)) == 0)
+            try fd.setSize(Int64(total))
             #expect(try TestFileSystem.readFile(Array(path.utf8)) == Array(pieces.joined()))
         }
         return state.failure

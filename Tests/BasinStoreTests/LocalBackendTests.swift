@@ -1,7 +1,9 @@
 import BasinBackend
 import BasinStore
+import BasinSystem
 import BasinTestSupport
 import Foundation
+import SystemPackage
 import Testing
 @testable import BasinLocal
 
@@ -141,10 +143,12 @@ struct LocalBackendTests {
             let source = directory + "/.tmp-source", target = directory + "/target"
             #expect(FileManager.default.createFile(atPath: source, contents: Data([1])))
             #expect(FileManager.default.createFile(atPath: target, contents: Data([2])))
-            #expect(FileIO.linkThenUnlink(source, target) == .fileExists)
+            #expect(throws: SystemError("linkat", path: Array(target.utf8), errno: .fileExists)) {
+                try FileDescriptor.currentDirectory.linkThenRemove(Array(source.utf8), to: Array(target.utf8))
+            }
             #expect(FileManager.default.contents(atPath: target) == Data([2]))
             #expect(FileManager.default.contents(atPath: source) == Data([1]))
-            #expect(FileIO.linkThenUnlink(source, directory + "/fresh") == nil)
+            try FileDescriptor.currentDirectory.linkThenRemove(Array(source.utf8), to: Array((directory + "/fresh").utf8))
             #expect(FileManager.default.contents(atPath: directory + "/fresh") == Data([1]))
             #expect(!FileManager.default.fileExists(atPath: source))
         }

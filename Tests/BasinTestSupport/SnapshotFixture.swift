@@ -3,6 +3,7 @@ import BasinCore
 import BasinLocal
 import BasinSnapshots
 import BasinStore
+import BasinSystem
 import Foundation
 
 /// Builds snapshots by hand for tests of what reads them (restore, dump), before and apart
@@ -68,7 +69,7 @@ public enum SnapshotFixture {
     /// The metadata of `path` as a tree entry (no content key yet).
     public static func describe(_ path: [UInt8], name: [UInt8]) throws -> TreeEntry {
         guard let status = try TestFileSystem.status(path) else {
-            throw TestFileSystemError(operation: "lstat", path: Tree.display(path), code: ENOENT)
+            throw SystemError("fstatat", path: path, errno: .noSuchFileOrDirectory)
         }
         return TreeEntry(name: name, type: status.type, mode: status.mode, uid: status.uid, gid: status.gid,
                          modificationTime: status.modificationTime, changeTime: status.changeTime,

@@ -1,4 +1,5 @@
 import BasinCore
+import BasinSystem
 
 /// Compares two directory trees on disk, entry by entry, with `lstat`: what a restore (or an
 /// extracted archive) must reproduce of what was backed up.
@@ -59,7 +60,7 @@ public enum TreeComparer {
         }
 
         mutating func compare(_ relative: [UInt8], _ source: [UInt8], _ restored: [UInt8], isRoot: Bool) throws {
-            guard let left = try TestFileSystem.status(source) else { throw TestFileSystemError(operation: "lstat", path: Tree.display(source), code: 2) }
+            guard let left = try TestFileSystem.status(source) else { throw SystemError("fstatat", path: source, errno: .noSuchFileOrDirectory) }
             guard let right = try TestFileSystem.status(restored) else {
                 report(relative, .missing, "(a \(left.type))")
                 return

@@ -1,7 +1,9 @@
 import BasinBackend
 import BasinCore
 import BasinStore
+import BasinSystem
 import Synchronization
+import SystemPackage
 
 /// Writes the content of a batch of files, reading the basin stratum by stratum rather than
 /// file by file: the grains the batch needs are planned into few ranged reads
@@ -154,8 +156,10 @@ final class FileContent: Sendable {
     func write(_ piece: [UInt8], at offset: Int64, tracker: RestoreProgressTracker) {
         state.withLock { state in
             guard state.failure == nil else { return }
-            if let error = SystemCalls.writeSparse(job.fd, piece, at: offset, blockSize: FileRestorer.holeBlockSize) {
-                state.failure = BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
+            do throws(SystemError) {
+                try job.fd.writeSparse(piece, at: offset, blockSize: FileRestorer.holeBlockSize)
+            } catch {
+                state.failure = FileRestorer.writeError(error, job)
                 return
             }
             state.written += Int64(piece.count)
@@ -168,7 +172,8 @@ final class FileContent: Sendable {
             state.hasher!.update(piece)
             state.hashedUpTo += Int64(piece.count)
             while let length = state.waiting.removeValue(forKey: state.hashedUpTo) {
-                switch SystemCalls.read(job.fd, count: length, offset: state.hashedUpTo) {
+                let hashedUpTo = state.hashedUpTo
+                switch Result(catching: { () throws(SystemError) in try job.fd.read(count: length, at: hashedUpTo) }) {
                 case var .success(bytes):
                     // Zero blocks are left as holes; past the end of the file so far they read
                     // as nothing until the file gets its size.
@@ -176,7 +181,7 @@ final class FileContent: Sendable {
                     state.hasher!.update(bytes)
                     state.hashedUpTo += Int64(length)
                 case let .failure(error):
-                    state.failure = BasinError(.unavailable, "cannot read back \(job.display) to check it: \(error)")
+                    state.failure = BasinError(.unavailable, "cannot read back \(job.display) to check it: \(error.errno)")
                     return
                 }
             }

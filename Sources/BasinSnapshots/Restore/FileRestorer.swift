@@ -1,7 +1,7 @@
 import BasinBackend
 import BasinCore
 import BasinStore
-import Glibc
+import BasinSystem
 import SystemPackage
 
 /// Writes one regular file's content from the basin, optionally verifies it, and applies its
@@ -10,7 +10,7 @@ import SystemPackage
 struct FileRestorer: Sendable {
     /// A file created (empty) by the walk, waiting for its content.
     struct Job: Sendable {
-        let fd: CInt
+        let fd: FileDescriptor
         let key: Key
         let entry: TreeEntry
         /// The path relative to the target directory.
@@ -25,7 +25,7 @@ struct FileRestorer: Sendable {
 
     let basin: Basin
     /// The target directory, open for the whole restore.
-    let rootFD: CInt
+    let rootFD: FileDescriptor
     let verify: Bool
     let metadata: MetadataWriter
     let tracker: RestoreProgressTracker
@@ -43,8 +43,10 @@ struct FileRestorer: Sendable {
         var written: Int64 = 0
         do throws(BasinError) {
             try await basin.get(job.key) { (piece: [UInt8]) throws(BasinError) in
-                if let error = SystemCalls.writeSparse(job.fd, piece, at: written, blockSize: Self.holeBlockSize) {
-                    throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error)")
+                do throws(SystemError) {
+                    try job.fd.writeSparse(piece, at: written, blockSize: Self.holeBlockSize)
+                } catch {
+                    throw Self.writeError(error, job)
                 }
                 written += Int64(piece.count)
                 tracker.wrote(piece.count)
@@ -58,8 +60,8 @@ struct FileRestorer: Sendable {
     /// Ends a file whose content could not be written: removes it, so that no file looks
     /// restored but holds part of its content, and closes it.
     func failed(_ job: Job, _ error: BasinError) -> Outcome {
-        defer { SystemCalls.close(job.fd) }
-        _ = SystemCalls.remove(in: rootFD, job.relativePath, isDirectory: false)
+        defer { try? job.fd.closeOnce() }
+        try? rootFD.remove(job.relativePath)
         tracker.finishedFile()
         let message = error.message.contains(job.key.hex) ? error.message : "content \(job.key): \(error.message)"
         return .failed(.init(path: job.display, message: message, code: error.reached(as: "content").code), warnings: [])
@@ -68,10 +70,13 @@ struct FileRestorer: Sendable {
     /// Ends a file whose content is written: sets its size (a file ending in a hole needs it),
     /// checks it, verifies it when asked, applies its metadata and closes it.
     func complete(_ job: Job, written: Int64) -> Outcome {
-        if let error = SystemCalls.truncate(job.fd, size: written) {
-            return failed(job, BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot set the size of \(job.display): \(error)"))
+        do throws(SystemError) {
+            try job.fd.setSize(written)
+        } catch {
+            return failed(job, BasinError(error.errno == .noSpace ? .noSpace : .unavailable,
+                                          "cannot set the size of \(job.display): \(error.errno)"))
         }
-        defer { SystemCalls.close(job.fd) }
+        defer { try? job.fd.closeOnce() }
         var warnings: [String] = []
         if written != Int64(job.entry.size) {
             warnings.append("\(job.display): the content has \(written) bytes where the tree records \(job.entry.size)")
@@ -90,14 +95,19 @@ struct FileRestorer: Sendable {
         return .written(bytes: written, verified: verify, warnings: warnings)
     }
 
+    /// The error for content that could not be written to `job`'s file.
+    static func writeError(_ error: SystemError, _ job: Job) -> BasinError {
+        BasinError(error.errno == .noSpace ? .noSpace : .unavailable, "cannot write \(job.display): \(error.errno)")
+    }
+
     /// Re-reads the file and checks it hashes to its content key; a failure when it does not.
     private func check(_ job: Job) -> RestoreReport.Failure? {
         var hasher = basin.makeKeyHasher()
         var offset: Int64 = 0
         while true {
-            switch SystemCalls.read(job.fd, count: Self.verifyBlockSize, offset: offset) {
+            switch Result(catching: { () throws(SystemError) in try job.fd.read(count: Self.verifyBlockSize, at: offset) }) {
             case let .failure(error):
-                return .init(path: job.display, message: "cannot read back to verify: \(error)", code: .unavailable)
+                return .init(path: job.display, message: "cannot read back to verify: \(error.errno)", code: .unavailable)
             case let .success(block):
                 if block.isEmpty {
                     guard Key(bytes: hasher.finalize()) == job.key else {

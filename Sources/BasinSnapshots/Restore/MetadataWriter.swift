@@ -1,4 +1,5 @@
 import BasinCore
+import BasinSystem
 import Glibc
 import SystemPackage
 
@@ -12,52 +13,73 @@ struct MetadataWriter: Sendable {
         var warnings: [String] = []
         var failure: String?
 
-        mutating func fail(_ step: String, _ error: Errno) {
-            if failure == nil { failure = "cannot \(step): \(error)" }
+        /// Runs one step; the first step to fail is the entry's failure.
+        mutating func attempt(_ step: @autoclosure () -> String, _ call: () throws(SystemError) -> Void) {
+            do throws(SystemError) {
+                try call()
+            } catch {
+                if failure == nil { failure = "cannot \(step()): \(error.errno)" }
+            }
+        }
+
+        /// Sets the extended attributes one by one: one that cannot be set is a warning.
+        mutating func setAttributes(of entry: TreeEntry, display: String,
+                                    _ set: (TreeEntry.ExtendedAttribute) throws(SystemError) -> Void) {
+            for attribute in entry.extendedAttributes {
+                do throws(SystemError) {
+                    try set(attribute)
+                } catch {
+                    warnings.append("\(display): cannot set extended attribute \(Tree.display(attribute.name)): \(error.errno)")
+                }
+            }
         }
     }
 
     let restoreOwnership: Bool
 
     /// For files and directories, through an open descriptor.
-    func apply(_ entry: TreeEntry, to fd: CInt, display: String) -> Outcome {
+    func apply(_ entry: TreeEntry, to fd: FileDescriptor, display: String) -> Outcome {
         var outcome = Outcome()
-        if restoreOwnership, let error = SystemCalls.changeOwner(fd, uid: entry.uid, gid: entry.gid) {
-            outcome.fail("set owner \(entry.uid):\(entry.gid)", error)
+        if restoreOwnership {
+            outcome.attempt("set owner \(entry.uid):\(entry.gid)") { () throws(SystemError) in try fd.changeOwner(uid: entry.uid, gid: entry.gid) }
         }
-        for attribute in entry.extendedAttributes {
-            if let error = SystemCalls.setExtendedAttribute(fd, name: attribute.name, value: attribute.value) {
-                outcome.warnings.append(Self.attributeWarning(display, attribute, error))
-            }
+        outcome.setAttributes(of: entry, display: display) { attribute throws(SystemError) in
+            try fd.setExtendedAttribute(attribute.name, value: attribute.value)
         }
-        if let error = SystemCalls.changeMode(fd, mode_t(entry.mode & 0o7777)) {
-            outcome.fail("set mode \(String(entry.mode, radix: 8))", error)
-        }
-        if let error = SystemCalls.setTimes(fd, entry.modificationTime) { outcome.fail("set times", error) }
+        outcome.attempt("set mode \(String(entry.mode, radix: 8))") { () throws(SystemError) in try fd.changeMode(Self.permissions(entry)) }
+        outcome.attempt("set times") { () throws(SystemError) in try fd.setTimes(Self.time(entry)) }
         return outcome
     }
 
     /// For symlinks, fifos and devices, by name in their directory (never following a symlink).
     /// - Parameter path: the entry's full path, for extended attributes (Linux has no `*at`
     ///   call for them); its directories were all created by this restore.
-    func apply(_ entry: TreeEntry, in directory: CInt, name: [UInt8], path: [UInt8], display: String) -> Outcome {
+    func apply(_ entry: TreeEntry, in directory: FileDescriptor, name: [UInt8], path: [UInt8], display: String) -> Outcome {
         var outcome = Outcome()
-        if restoreOwnership, let error = SystemCalls.changeOwner(in: directory, name, uid: entry.uid, gid: entry.gid) {
-            outcome.fail("set owner \(entry.uid):\(entry.gid)", error)
-        }
-        for attribute in entry.extendedAttributes {
-            if let error = SystemCalls.setExtendedAttribute(path: path, name: attribute.name, value: attribute.value) {
-                outcome.warnings.append(Self.attributeWarning(display, attribute, error))
+        if restoreOwnership {
+            outcome.attempt("set owner \(entry.uid):\(entry.gid)") { () throws(SystemError) in
+                try directory.changeOwner(of: name, uid: entry.uid, gid: entry.gid)
             }
         }
-        if entry.type != .symlink, let error = SystemCalls.changeMode(in: directory, name, mode_t(entry.mode & 0o7777)) {
-            outcome.fail("set mode \(String(entry.mode, radix: 8))", error)
+        outcome.setAttributes(of: entry, display: display) { attribute throws(SystemError) in
+            try ExtendedAttributes.set(path: path, name: attribute.name, value: attribute.value)
         }
-        if let error = SystemCalls.setTimes(in: directory, name, entry.modificationTime) { outcome.fail("set times", error) }
+        if entry.type != .symlink {
+            outcome.attempt("set mode \(String(entry.mode, radix: 8))") { () throws(SystemError) in
+                try directory.changeMode(of: name, permissions: Self.permissions(entry))
+            }
+        }
+        outcome.attempt("set times") { () throws(SystemError) in try directory.setTimes(of: name, Self.time(entry)) }
         return outcome
     }
 
-    private static func attributeWarning(_ display: String, _ attribute: TreeEntry.ExtendedAttribute, _ error: Errno) -> String {
-        "\(display): cannot set extended attribute \(Tree.display(attribute.name)): \(error)"
+    /// Permission, set-id and sticky bits.
+    private static func permissions(_ entry: TreeEntry) -> FilePermissions {
+        FilePermissions(rawValue: mode_t(entry.mode & 0o7777))
+    }
+
+    /// The modification time, which restore also gives as the access time (the tree keeps none).
+    private static func time(_ entry: TreeEntry) -> timespec {
+        timespec(tv_sec: Int(entry.modificationTime.seconds), tv_nsec: Int(entry.modificationTime.nanoseconds))
     }
 }

@@ -1,7 +1,8 @@
 import BasinBackend
 import BasinCore
 import BasinStore
-import Glibc
+import BasinSystem
+import SystemPackage
 
 /// What a restore will do, found before it writes anything: the totals for progress, and
 /// the entries that already exist in the target.
@@ -22,7 +23,7 @@ extension RestoreEngine {
     /// Walks what will be restored. Only directories that exist in the target are looked at
     /// there, so planning a restore into a new directory reads nothing but trees (which the
     /// loader keeps for the restore itself).
-    func plan(_ start: TreeEntry, subpath: [[UInt8]], target: CInt?, selection: RestoreSelection,
+    func plan(_ start: TreeEntry, subpath: [[UInt8]], target: FileDescriptor?, selection: RestoreSelection,
               loader: TreeLoader) async throws(BasinError) -> RestorePlan {
         var planner = Planner(target: target, selection: selection, loader: loader)
         if start.type == .directory {
@@ -36,7 +37,7 @@ extension RestoreEngine {
     }
 
     private struct Planner {
-        let target: CInt?
+        let target: FileDescriptor?
         let selection: RestoreSelection
         let loader: TreeLoader
         var plan = RestorePlan()
@@ -52,17 +53,15 @@ extension RestoreEngine {
                 let decision = selection.decide(entryPath, isDirectory: isDirectory, ancestorSelected: ancestorSelected)
                 if decision == .skip { continue }
                 let entryRelative = RestoreRun.join(relative, entry.name)
-                var existing: SystemCalls.Status?
-                if targetExists, let target, case let .success(status) = SystemCalls.status(in: target, entryRelative) {
-                    existing = status
-                }
+                var existing: Stat?
+                if targetExists, let target { existing = try? target.status(of: entryRelative) }
                 if isDirectory {
                     // An unreadable tree is reported by the restore itself.
                     let children = (try? await loader.entries(of: entry)) ?? []
                     let inside = await visit(children, path: entryPath, relative: entryRelative,
-                                             targetExists: existing?.isDirectory == true, ancestorSelected: decision == .restore)
+                                             targetExists: existing?.type == .directory, ancestorSelected: decision == .restore)
                     let created = decision == .restore || inside
-                    if created, let existing, !existing.isDirectory { plan.conflict(entryRelative) }
+                    if created, let existing, existing.type != .directory { plan.conflict(entryRelative) }
                     any = any || created
                     continue
                 }

@@ -1,4 +1,5 @@
-import Glibc
+import BasinSystem
+import SystemPackage
 
 extension RestoreEngine {
     /// Points where tests step into a restore.
@@ -6,7 +7,7 @@ extension RestoreEngine {
         /// Called after a file's content is written, before it is verified, with its open
         /// descriptor and its path relative to the target: a test alters the file here to
         /// show that `verify` notices.
-        package var afterContentWritten: (@Sendable (CInt, [UInt8]) -> Void)?
+        package var afterContentWritten: (@Sendable (FileDescriptor, [UInt8]) -> Void)?
 
         package init() {}
     }

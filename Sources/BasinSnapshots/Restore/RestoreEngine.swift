@@ -1,7 +1,7 @@
 import BasinBackend
 import BasinCore
 import BasinStore
-import Glibc
+import BasinSystem
 import SystemPackage
 
 /// Restores a snapshot, or a path inside one, into a directory.
@@ -46,36 +46,37 @@ public struct RestoreEngine: Sendable {
         let loader = TreeLoader(repository: repository)
         let selection = RestoreSelection(includes: options.includes, excludes: options.excludes)
         let display = Tree.display(target)
-        let existing: CInt?
-        switch SystemCalls.openDirectory(path: target) {
-        case let .success(fd): existing = fd
-        case .failure(.noSuchFileOrDirectory): existing = nil
-        case .failure(.notDirectory):
+        let existing: FileDescriptor?
+        do throws(SystemError) {
+            existing = try Self.openTarget(target)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            existing = nil
+        } catch where error.errno == .notDirectory {
             throw BasinError(.invalidArgument, "the target \(display) exists and is not a directory")
-        case let .failure(error):
-            throw BasinError(.unavailable, "cannot open the target \(display): \(error)")
+        } catch {
+            throw BasinError(.unavailable, "cannot open the target \(display): \(error.errno)")
         }
         if start.type == .directory { await loader.preload(start) }
         let plan: RestorePlan
         do throws(BasinError) {
             plan = try await self.plan(start, subpath: subpath, target: existing, selection: selection, loader: loader)
         } catch {
-            if let existing { SystemCalls.close(existing) }
+            if let existing { try? existing.closeOnce() }
             throw error
         }
         if !plan.conflicts.isEmpty, !options.overwrite {
-            if let existing { SystemCalls.close(existing) }
+            if let existing { try? existing.closeOnce() }
             let shown = plan.conflicts.prefix(3).map { display + "/" + Tree.display($0) }.joined(separator: ", ")
             let more = plan.conflictCount > 3 ? " and \(plan.conflictCount - 3) more" : ""
             throw BasinError(.alreadyExists, "restore would overwrite \(shown)\(more); nothing was restored (use --overwrite to replace existing files)")
         }
-        let rootFD: CInt
+        let rootFD: FileDescriptor
         if let existing {
             rootFD = existing
         } else {
             rootFD = try Self.createTarget(target)
         }
-        defer { SystemCalls.close(rootFD) }
+        defer { try? rootFD.closeOnce() }
         let tracker = RestoreProgressTracker(filesTotal: plan.files, bytesTotal: plan.bytes, observer: progress)
         let run = RestoreRun(engine: self, rootFD: rootFD, target: target, selection: selection, loader: loader, tracker: tracker)
         // The target gets the restored directory's metadata only when restore created it.
@@ -89,7 +90,7 @@ public struct RestoreEngine: Sendable {
     }
 
     /// Creates the missing target (and its parents, as `mkdir -p` does) and opens it.
-    private static func createTarget(_ target: [UInt8]) throws(BasinError) -> CInt {
+    private static func createTarget(_ target: [UInt8]) throws(BasinError) -> FileDescriptor {
         let display = Tree.display(target)
         let slash = UInt8(ascii: "/")
         let parts = components(of: target)
@@ -98,14 +99,24 @@ public struct RestoreEngine: Sendable {
             if index > 0 { prefix.append(slash) }
             prefix += component
             // The target stays private until restore applies its mode at the end.
-            let mode: mode_t = index == parts.count - 1 ? 0o700 : 0o755
-            if let error = SystemCalls.makeDirectory(in: AT_FDCWD, prefix, mode: mode), error != .fileExists {
-                throw BasinError(error == .noSpace ? .noSpace : .unavailable, "cannot create the target \(display): \(error)")
+            let permissions: FilePermissions = index == parts.count - 1 ? .ownerReadWriteExecute : [.ownerReadWriteExecute, .groupReadExecute, .otherReadExecute]
+            do throws(SystemError) {
+                try FileDescriptor.currentDirectory.makeDirectory(prefix, permissions: permissions)
+            } catch where error.errno == .fileExists {
+                continue
+            } catch {
+                throw BasinError(error.errno == .noSpace ? .noSpace : .unavailable, "cannot create the target \(display): \(error.errno)")
             }
         }
-        switch SystemCalls.openDirectory(path: target) {
-        case let .success(fd): return fd
-        case let .failure(error): throw BasinError(.unavailable, "cannot open the target \(display): \(error)")
+        do throws(SystemError) {
+            return try openTarget(target)
+        } catch {
+            throw BasinError(.unavailable, "cannot open the target \(display): \(error.errno)")
         }
+    }
+
+    /// Opens the target directory by path (following symlinks: the target given by the user).
+    private static func openTarget(_ target: [UInt8]) throws(SystemError) -> FileDescriptor {
+        try FileDescriptor.currentDirectory.open(target, .readOnly, options: .directory)
     }
 }

@@ -1,4 +1,5 @@
 import BasinStore
+import BasinSystem
 
 /// What `RestoreEngine` restores and how.
 public struct RestoreOptions: Sendable {
@@ -13,7 +14,7 @@ public struct RestoreOptions: Sendable {
     /// restore refuses to start when any entry it would write already exists.
     public var overwrite = false
     /// Set owners (by uid/gid) as recorded; by default only when running as root.
-    public var restoreOwnership = SystemCalls.isRoot
+    public var restoreOwnership = CurrentProcess.isRoot
     /// Files whose content is read together, at most (``BatchRestorer``); fewer when the
     /// open-file limit is low, since each stays open until written.
     public var filesPerBatch = 8192

@@ -1,7 +1,7 @@
 import BasinBackend
 import BasinCore
 import BasinStore
-import Glibc
+import BasinSystem
 import SystemPackage
 
 /// One restore in progress: walks the selected trees depth first, creating entries relative
@@ -17,10 +17,10 @@ final class RestoreRun {
         /// The path relative to the target; empty for the target itself.
         let relative: [UInt8]
         let entry: TreeEntry?
-        var fd: CInt?
+        var fd: FileDescriptor?
         var failed = false
 
-        init(root fd: CInt) {
+        init(root fd: FileDescriptor) {
             parent = nil
             name = []
             relative = []
@@ -39,7 +39,7 @@ final class RestoreRun {
     private enum Placement { case free, existingDirectory }
 
     private let options: RestoreOptions
-    private let rootFD: CInt
+    private let rootFD: FileDescriptor
     private let target: [UInt8]
     private let selection: RestoreSelection
     private let loader: TreeLoader
@@ -57,7 +57,7 @@ final class RestoreRun {
     /// Directories created or entered, in creation order, for their metadata at the end.
     private var finishing: [(relative: [UInt8], entry: TreeEntry)] = []
 
-    init(engine: RestoreEngine, rootFD: CInt, target: [UInt8], selection: RestoreSelection, loader: TreeLoader,
+    init(engine: RestoreEngine, rootFD: FileDescriptor, target: [UInt8], selection: RestoreSelection, loader: TreeLoader,
          tracker: RestoreProgressTracker) {
         options = engine.options
         self.rootFD = rootFD
@@ -74,7 +74,7 @@ final class RestoreRun {
         batcher = BatchRestorer(single: single, options: engine.options.fetch ?? basin.defaultFetchOptions)
         // Every file of a batch stays open until its content is written: two batches at
         // once, and the walk's directories, must fit under the open-file limit.
-        filesPerBatch = max(1, min(engine.options.filesPerBatch, (SystemCalls.raiseOpenFileLimit() - 64) / (Self.batchesInFlight * 2)))
+        filesPerBatch = max(1, min(engine.options.filesPerBatch, (CurrentProcess.raiseOpenFileLimit() - 64) / (Self.batchesInFlight * 2)))
     }
 
     /// - Parameter rootEntry: metadata for the target directory itself, if it should get any.
@@ -118,7 +118,7 @@ final class RestoreRun {
             }
             let child = Directory(parent: directory, entry: entry)
             defer {
-                if let fd = child.fd { SystemCalls.close(fd) }
+                if let fd = child.fd { try? fd.closeOnce() }
                 child.fd = nil
                 child.failed = true
             }
@@ -135,7 +135,7 @@ final class RestoreRun {
     }
 
     /// Creates (or, when merging into an existing one, opens) a directory and those above it.
-    private func materialize(_ directory: Directory) -> CInt? {
+    private func materialize(_ directory: Directory) -> FileDescriptor? {
         if let fd = directory.fd { return fd }
         guard !directory.failed, let parent = directory.parent, let entry = directory.entry,
               let parentFD = materialize(parent) else {
@@ -146,45 +146,53 @@ final class RestoreRun {
         guard let placement = prepare(directory.name, in: parentFD, relative: directory.relative, forDirectory: true) else {
             return nil
         }
-        if placement == .free, let error = SystemCalls.makeDirectory(in: parentFD, directory.name, mode: 0o700) {
-            fail(directory.relative, "cannot create the directory: \(error)", Self.code(error))
+        if placement == .free {
+            do throws(SystemError) {
+                try parentFD.makeDirectory(directory.name, permissions: .ownerReadWriteExecute)
+            } catch {
+                fail(directory.relative, "cannot create the directory: \(error.errno)", Self.code(error))
+                return nil
+            }
+        }
+        let fd: FileDescriptor
+        do throws(SystemError) {
+            fd = try Self.openDirectory(directory.name, in: parentFD)
+        } catch {
+            fail(directory.relative, "cannot open the directory: \(error.errno)", Self.code(error))
             return nil
         }
-        switch SystemCalls.openDirectory(in: parentFD, directory.name) {
-        case let .failure(error):
-            fail(directory.relative, "cannot open the directory: \(error)", Self.code(error))
-            return nil
-        case let .success(fd):
-            directory.fd = fd
-            directory.failed = false
-            finishing.append((directory.relative, entry))
-            report.directories += 1
-            return fd
-        }
+        directory.fd = fd
+        directory.failed = false
+        finishing.append((directory.relative, entry))
+        report.directories += 1
+        return fd
     }
 
     /// Makes room for `name`: nothing there, a directory to merge into, or (with
     /// `overwrite`) an entry removed. Nil, with the failure recorded, when it cannot.
-    private func prepare(_ name: [UInt8], in directoryFD: CInt, relative: [UInt8], forDirectory: Bool) -> Placement? {
-        switch SystemCalls.status(in: directoryFD, name) {
-        case let .failure(error):
-            fail(relative, "cannot inspect the target: \(error)", Self.code(error))
+    private func prepare(_ name: [UInt8], in directoryFD: FileDescriptor, relative: [UInt8], forDirectory: Bool) -> Placement? {
+        let isDirectory: Bool
+        do throws(SystemError) {
+            isDirectory = try directoryFD.status(of: name).type == .directory
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return .free
+        } catch {
+            fail(relative, "cannot inspect the target: \(error.errno)", Self.code(error))
             return nil
-        case .success(nil):
-            return .free
-        case let .success(status?):
-            if forDirectory, status.isDirectory { return .existingDirectory }
-            guard options.overwrite else {
-                fail(relative, "exists already (use --overwrite to replace it)", .alreadyExists)
-                return nil
-            }
-            if let error = SystemCalls.remove(in: directoryFD, name, isDirectory: status.isDirectory) {
-                let what = status.isDirectory ? "will not replace the directory there" : "cannot remove what is there"
-                fail(relative, "\(what): \(error)", status.isDirectory ? .alreadyExists : Self.code(error))
-                return nil
-            }
-            return .free
         }
+        if forDirectory, isDirectory { return .existingDirectory }
+        guard options.overwrite else {
+            fail(relative, "exists already (use --overwrite to replace it)", .alreadyExists)
+            return nil
+        }
+        do throws(SystemError) {
+            try directoryFD.remove(name, isDirectory: isDirectory)
+        } catch {
+            let what = isDirectory ? "will not replace the directory there" : "cannot remove what is there"
+            fail(relative, "\(what): \(error.errno)", isDirectory ? .alreadyExists : Self.code(error))
+            return nil
+        }
+        return .free
     }
 
     /// Restores a non-directory entry into `directory`.
@@ -194,7 +202,7 @@ final class RestoreRun {
         case .socket:
             report.warnings.append("\(display(relative)): a socket, not restored")
             return
-        case .characterDevice where !SystemCalls.isRoot, .blockDevice where !SystemCalls.isRoot:
+        case .characterDevice where !CurrentProcess.isRoot, .blockDevice where !CurrentProcess.isRoot:
             report.warnings.append("\(display(relative)): a device, not restored (needs root)")
             return
         default:
@@ -204,10 +212,11 @@ final class RestoreRun {
               prepare(entry.name, in: directoryFD, relative: relative, forDirectory: false) != nil else { return }
         let linkGroup = InodeID(entry)
         if let linkGroup, let source = linkSources[linkGroup] {
-            if let error = SystemCalls.makeHardLink(from: rootFD, source, in: directoryFD, entry.name) {
-                fail(relative, "cannot link to \(display(source)): \(error)", Self.code(error))
-            } else {
+            do throws(SystemError) {
+                try directoryFD.makeHardLink(entry.name, to: source, in: rootFD)
                 report.hardLinks += 1
+            } catch {
+                fail(relative, "cannot link to \(display(source)): \(error.errno)", Self.code(error))
             }
             return
         }
@@ -216,14 +225,15 @@ final class RestoreRun {
         case .file:
             created = await restoreFile(entry, in: directoryFD, relative: relative, group: &group)
         case .symlink:
-            created = make(relative, SystemCalls.makeSymlink(in: directoryFD, entry.name, target: entry.linkTarget))
+            created = make(relative) { () throws(SystemError) in try directoryFD.makeSymlink(entry.name, target: entry.linkTarget) }
             if created { report.symlinks += 1 }
         case .fifo:
-            created = make(relative, SystemCalls.makeFifo(in: directoryFD, entry.name, mode: 0o600))
+            created = make(relative) { () throws(SystemError) in try directoryFD.makeFifo(entry.name, permissions: .ownerReadWrite) }
         case .characterDevice, .blockDevice:
-            let type = entry.type == .characterDevice ? S_IFCHR : S_IFBLK
-            created = make(relative, SystemCalls.makeDevice(in: directoryFD, entry.name, type: type, mode: 0o600,
-                                                            number: entry.deviceNumber))
+            let type: FileType = entry.type == .characterDevice ? .characterSpecial : .blockSpecial
+            created = make(relative) { () throws(SystemError) in
+                try directoryFD.makeDevice(entry.name, type: type, permissions: .ownerReadWrite, number: entry.deviceNumber)
+            }
         case .directory, .socket:
             created = false
         }
@@ -238,19 +248,20 @@ final class RestoreRun {
 
     /// Creates a regular file; an empty one is finished here, any other joins the batch whose
     /// content is read together (``BatchRestorer``), started once it is full.
-    private func restoreFile(_ entry: TreeEntry, in directoryFD: CInt, relative: [UInt8],
+    private func restoreFile(_ entry: TreeEntry, in directoryFD: FileDescriptor, relative: [UInt8],
                              group: inout TaskGroup<[FileRestorer.Outcome]>) async -> Bool {
-        let fd: CInt
-        switch SystemCalls.createFile(in: directoryFD, entry.name) {
-        case let .failure(error):
-            fail(relative, "cannot create the file: \(error)", Self.code(error))
+        let fd: FileDescriptor
+        do throws(SystemError) {
+            // Readable and writable by its owner only until its mode is applied; never follows
+            // or replaces anything already there.
+            fd = try directoryFD.open(entry.name, .readWrite, options: [.create, .exclusiveCreate, .noFollow])
+        } catch {
+            fail(relative, "cannot create the file: \(error.errno)", Self.code(error))
             return false
-        case let .success(opened):
-            fd = opened
         }
         guard let key = entry.content else {
             record(metadata.apply(entry, to: fd, display: display(relative)), relative)
-            SystemCalls.close(fd)
+            try? fd.closeOnce()
             report.files += 1
             tracker.finishedFile()
             return true
@@ -288,29 +299,37 @@ final class RestoreRun {
     /// Applies directories' metadata, deepest first (they were created parents first).
     private func finishDirectories() {
         for (relative, entry) in finishing.reversed() {
-            let fd: CInt
+            let fd: FileDescriptor
             if relative.isEmpty {
                 fd = rootFD
             } else {
-                switch SystemCalls.openDirectory(in: rootFD, relative) {
-                case let .failure(error):
-                    fail(relative, "cannot open the directory to set its metadata: \(error)", Self.code(error))
+                do throws(SystemError) {
+                    fd = try Self.openDirectory(relative, in: rootFD)
+                } catch {
+                    fail(relative, "cannot open the directory to set its metadata: \(error.errno)", Self.code(error))
                     continue
-                case let .success(opened):
-                    fd = opened
                 }
             }
             record(metadata.apply(entry, to: fd, display: display(relative)), relative)
-            if fd != rootFD { SystemCalls.close(fd) }
+            if fd != rootFD { try? fd.closeOnce() }
         }
     }
 
     // MARK: - Reporting
 
-    private func make(_ relative: [UInt8], _ error: Errno?) -> Bool {
-        guard let error else { return true }
-        fail(relative, "cannot create: \(error)", Self.code(error))
-        return false
+    private func make(_ relative: [UInt8], _ create: () throws(SystemError) -> Void) -> Bool {
+        do throws(SystemError) {
+            try create()
+            return true
+        } catch {
+            fail(relative, "cannot create: \(error.errno)", Self.code(error))
+            return false
+        }
+    }
+
+    /// Opens a directory the restore made or merges into, never through a symlink.
+    private static func openDirectory(_ name: [UInt8], in parent: FileDescriptor) throws(SystemError) -> FileDescriptor {
+        try parent.open(name, .readOnly, options: [.directory, .noFollow])
     }
 
     private func record(_ outcome: FileRestorer.Outcome) {
@@ -343,7 +362,7 @@ final class RestoreRun {
 
     private func display(_ relative: [UInt8]) -> String { Tree.display(fullPath(relative)) }
 
-    private static func code(_ error: Errno) -> BasinError.Code {
-        error == .noSpace ? .noSpace : .unavailable
+    private static func code(_ error: SystemError) -> BasinError.Code {
+        error.errno == .noSpace ? .noSpace : .unavailable
     }
 }
