@@ -77,13 +77,7 @@ final class BackupRun {
                 try await walkTarget(childPath, parentEntry: parentEntry, in: directory, group: &group)
                 continue
             }
-            let status: FileStatus
-            do {
-                status = try FileSystem.status(path: childPath.bytes)
-            } catch {
-                engine.warn("\(childPath): \(error)")
-                continue
-            }
+            guard let status = status(of: childPath) else { continue }
             let subtreeParent = try await engine.subtree(of: parentEntry)
             try await walkIntermediate(child, path: childPath, entry: engine.makeEntry(name: name, status: status, path: childPath),
                                        parentTree: subtreeParent, in: directory, group: &group)
@@ -93,13 +87,7 @@ final class BackupRun {
 
     /// A path given to the backup: backed up whole.
     private func walkTarget(_ path: SnapshotPath, parentEntry: TreeEntry?, in parent: Int, group: inout Group) async throws {
-        let status: FileStatus
-        do {
-            status = try FileSystem.status(path: path.bytes)
-        } catch {
-            engine.warn("\(path): \(error)")
-            return
-        }
+        guard let status = status(of: path) else { return }
         guard status.type == .directory else {
             // A file (or link…) named by its path, an entry of the intermediate directory.
             try await walkEntries([(path.name!, status)], in: nil, path: path.parent,
@@ -116,6 +104,17 @@ final class BackupRun {
         }
         try await walkDirectory(handle, path: path, status: status, parentEntry: parentEntry, device: status.device,
                                 in: parent, group: &group)
+    }
+
+    /// The status of a path given to the backup or on the way to one; nil, with a warning,
+    /// when it cannot be had.
+    private func status(of path: SnapshotPath) -> FileStatus? {
+        do {
+            return try FileSystem.status(path: path.bytes)
+        } catch {
+            engine.warn("\(path): \(error)")
+            return nil
+        }
     }
 
     /// Lists and stats a directory, then walks its entries; its tree is stored once the last
