@@ -203,22 +203,10 @@ public struct SnapshotRepository: Sendable {
         try await basin.putGrain(tree.encoded(), kind: .tree)
     }
 
-    /// The tree at `path` (components from the root tree) of a snapshot, or its entry.
+    /// The entry at `path` (components from the root tree) of a snapshot: the root's for `[]`.
+    /// - Throws: `.notFound` naming the path when it is not in the snapshot.
     public func entry(at path: [[UInt8]], in snapshot: Snapshot) async throws(BasinError) -> TreeEntry {
-        guard let rootKey = snapshot.record.treeKey else {
-            throw BasinError(.corrupted, "snapshot \(snapshot.shortID) has no valid tree key")
-        }
-        var current = TreeEntry(name: Array("/".utf8), type: .directory, mode: 0o755, content: rootKey)
-        for component in path {
-            guard current.type == .directory, let key = current.content else {
-                throw BasinError(.notFound, "\(Tree.display(component)) is not inside a directory in snapshot \(snapshot.shortID)")
-            }
-            guard let next = try await loadTree(key).entry(named: component) else {
-                throw BasinError(.notFound, "no \(Tree.display(component)) in snapshot \(snapshot.shortID)")
-            }
-            current = next
-        }
-        return current
+        try await node(at: path, in: snapshot).entry
     }
 }
 

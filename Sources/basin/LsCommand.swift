@@ -35,11 +35,11 @@ struct LsCommand: AsyncParsableCommand {
         try await BasinCommand.reportingErrors {
             let snapshots = SnapshotRepository.reporting(try await repository.openBasin())
             let chosen = try await filters.resolve(snapshot, in: snapshots, among: try await snapshots.list())
-            let components = try path.map { try SnapshotPath.parse(commandLineBytes($0)) } ?? []
+            let components = try path.map { try SnapshotPath(parsing: commandLineBytes($0)).components } ?? []
             if json {
                 print(try Format.json(SnapshotJSON(chosen, structType: "snapshot")))
             } else {
-                let filtered = path == nil ? "" : " filtered by [\(SnapshotPath.display(components))]"
+                let filtered = path == nil ? "" : " filtered by [\(SnapshotPath(components).description)]"
                 print("snapshot \(chosen.shortID) of [\(chosen.record.paths.joined(separator: " "))]\(filtered) at \(Format.localTime(chosen.record.date)):")
             }
             let lister = TreeLister(source: snapshots)
@@ -58,5 +58,5 @@ func commandLineBytes(_ argument: String) -> [UInt8] {
 /// A path in a snapshot as `dump` and `restore SNAPSHOT:PATH` take it: `\xNN` escapes as
 /// listings print them, and relative to the root when it does not start with `/`.
 func snapshotPath(_ bytes: [UInt8]) throws(BasinError) -> [[UInt8]] {
-    try SnapshotPath.parse(bytes.first == UInt8(ascii: "/") ? bytes : [UInt8(ascii: "/")] + bytes)
+    try SnapshotPath(parsing: bytes.first == UInt8(ascii: "/") ? bytes : [UInt8(ascii: "/")] + bytes).components
 }

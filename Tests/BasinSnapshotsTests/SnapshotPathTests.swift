@@ -8,16 +8,27 @@ import Testing
 struct SnapshotPathTests {
     @Test("absolute paths split into byte components; . and empty parts dropped; \\xNN is a byte")
     func parse() throws {
-        #expect(try SnapshotPath.parse(Array("/".utf8)) == [])
-        #expect(try SnapshotPath.parse(Array("/home//u/./docs/".utf8)) == [Array("home".utf8), Array("u".utf8), Array("docs".utf8)])
-        #expect(try SnapshotPath.parse(Array("/a\\xffb/c\\x".utf8)) == [[0x61, 0xff, 0x62], Array("c\\x".utf8)])
-        #expect(SnapshotPath.display([[0x61, 0xff], Array("b".utf8)]) == "/a\\xff/b")
-        #expect(SnapshotPath.display([]) == "/")
+        #expect(try SnapshotPath(parsing: Array("/".utf8)).components == [])
+        #expect(try SnapshotPath(parsing: Array("/home//u/./docs/".utf8)).components == [Array("home".utf8), Array("u".utf8), Array("docs".utf8)])
+        #expect(try SnapshotPath(parsing: Array("/a\\xffb/c\\x".utf8)).components == [[0x61, 0xff, 0x62], Array("c\\x".utf8)])
+        #expect(SnapshotPath([[0x61, 0xff], Array("b".utf8)]).description == "/a\\xff/b")
+        #expect(SnapshotPath([]).description == "/")
+    }
+
+    @Test("a path joins, extends and shortens by components")
+    func components() {
+        let docs = SnapshotPath([Array("home".utf8), [0x75, 0xff]]).appending(Array("docs".utf8))
+        #expect(docs.bytes == Array("/home/u".utf8) + [0xff] + Array("/docs".utf8))
+        #expect(docs.description == "/home/u\\xff/docs")
+        #expect(docs.name == Array("docs".utf8))
+        #expect(docs.parent == SnapshotPath([Array("home".utf8), [0x75, 0xff]]))
+        #expect(SnapshotPath().parent == SnapshotPath() && SnapshotPath().name == nil && SnapshotPath().bytes == Array("/".utf8))
+        #expect(SnapshotPath([Array("a\nb".utf8)]).line == "/a\\x0ab")
     }
 
     @Test("relative paths and .. are refused", arguments: ["home/u", "", "/home/../etc"])
     func refused(path: String) {
-        #expect(throws: BasinError.self) { try SnapshotPath.parse(Array(path.utf8)) }
+        #expect(throws: BasinError.self) { try SnapshotPath(parsing: Array(path.utf8)).components }
     }
 
     @Test("permissions read as ls -l shows them", arguments: [

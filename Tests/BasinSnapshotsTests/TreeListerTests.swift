@@ -22,7 +22,7 @@ struct TreeListerTests {
 
     func listed(_ lister: TreeLister<SnapshotRepository>, _ snapshot: Snapshot, _ path: String?, recursive: Bool) async throws -> [String] {
         var paths: [String] = []
-        let components = try path.map { try SnapshotPath.parse(Array($0.utf8)) } ?? []
+        let components = try path.map { try SnapshotPath(parsing: Array($0.utf8)).components } ?? []
         try await lister.list(snapshot, path: components, recursive: recursive) { paths.append($0.displayPath) }
         return paths
     }

@@ -12,7 +12,7 @@ public struct SnapshotNode: Sendable, Equatable {
     }
 
     /// The absolute path as text (`\xNN` for bytes that are not UTF-8).
-    public var displayPath: String { SnapshotPath.display(path) }
+    public var displayPath: String { SnapshotPath(path).description }
     /// The path for a line of text output: control bytes escaped too (`\x0a`), so a name cannot fake lines.
-    public var displayLine: String { Tree.display(SnapshotPath.join(path), escapingControls: true) }
+    public var displayLine: String { SnapshotPath(path).line }
 }

@@ -35,7 +35,7 @@ public struct TreeChange: Sendable, Equatable {
     public var isDirectory: Bool { (after ?? before)?.type == .directory }
 
     /// The absolute path as text, with a trailing `/` for a directory, as restic prints it.
-    public var displayPath: String { SnapshotPath.display(path) + (isDirectory ? "/" : "") }
+    public var displayPath: String { SnapshotPath(path).description + (isDirectory ? "/" : "") }
     /// The path for a line of text output, control bytes escaped (see ``SnapshotNode/displayLine``).
-    public var displayLine: String { Tree.display(SnapshotPath.join(path), escapingControls: true) + (isDirectory ? "/" : "") }
+    public var displayLine: String { SnapshotPath(path).line + (isDirectory ? "/" : "") }
 }

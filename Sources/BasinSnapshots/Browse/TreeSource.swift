@@ -24,7 +24,7 @@ extension TreeSource {
         for (depth, component) in path.enumerated() {
             guard entry.type == .directory, let key = entry.content,
                   let next = try await tree(key).entry(named: component) else {
-                throw BasinError(.notFound, "no \(SnapshotPath.display(Array(path[...depth]))) in snapshot \(snapshot.shortID)")
+                throw BasinError(.notFound, "no \(SnapshotPath(Array(path[...depth]))) in snapshot \(snapshot.shortID)")
             }
             entry = next
         }

@@ -132,7 +132,7 @@ private struct WalkState {
     var basin: Basin { walker.repository.basin }
 
     mutating func problem(_ kind: CheckProblem.Kind, _ item: (snapshot: String, path: [[UInt8]]), _ message: String) {
-        result.problems.append(CheckProblem(kind, object: item.snapshot, path: SnapshotPath.display(item.path), message))
+        result.problems.append(CheckProblem(kind, object: item.snapshot, path: SnapshotPath(item.path).description, message))
     }
 
     /// A problem that leaves keys unknown.
@@ -145,11 +145,11 @@ private struct WalkState {
         result.keys.insert(key)
         guard queuedTrees.insert(key).inserted else { return }
         guard let entry = basin.locate(key) else {
-            fail(CheckProblem(.missing, object: snapshot, path: SnapshotPath.display(path), "tree \(key) is missing"))
+            fail(CheckProblem(.missing, object: snapshot, path: SnapshotPath(path).description, "tree \(key) is missing"))
             return
         }
         guard entry.kind == GrainKind.tree.rawValue else {
-            fail(CheckProblem(.tree, object: snapshot, path: SnapshotPath.display(path), "key \(key) names a grain of kind \(entry.kind), not a tree"))
+            fail(CheckProblem(.tree, object: snapshot, path: SnapshotPath(path).description, "key \(key) names a grain of kind \(entry.kind), not a tree"))
             return
         }
         queue.append(.init(key: key, target: .tree, snapshot: snapshot, path: path))
@@ -158,12 +158,12 @@ private struct WalkState {
     mutating func handle(_ outcome: ReachabilityWalker.Outcome) {
         switch outcome {
         case let .tree(item, .failure(error)):
-            fail(CheckProblem(.tree, object: item.snapshot, path: SnapshotPath.display(item.path), "tree \(item.key) cannot be read: \(error.message)"))
+            fail(CheckProblem(.tree, object: item.snapshot, path: SnapshotPath(item.path).description, "tree \(item.key) cannot be read: \(error.message)"))
         case let .tree(item, .success(tree)):
             result.trees += 1
             for entry in tree.entries { visit(entry, in: item) }
         case let .clast(item, .failure(error)):
-            fail(CheckProblem(.clast, object: item.snapshot, path: SnapshotPath.display(item.path), "content \(item.key) cannot be read: \(error.message)"))
+            fail(CheckProblem(.clast, object: item.snapshot, path: SnapshotPath(item.path).description, "content \(item.key) cannot be read: \(error.message)"))
         case let .clast(item, .success(clast)):
             result.clasts += 1
             checkClast(clast, item: item)
