@@ -122,12 +122,12 @@ extension FuzzDecoder {
     }
 
     static let snapshotPath = FuzzDecoder(name: "snapshot-path", maxLength: 512, run: { input in
-        guard let components = try? SnapshotPath.parse(input) else { return false }
-        for component in components {
+        guard let path = try? SnapshotPath(parsing: input) else { return false }
+        for component in path.components {
             check(!component.isEmpty && component != Array(".".utf8) && component != Array("..".utf8),
                   "snapshot path has an empty, '.' or '..' component")
         }
-        _ = SnapshotPath.display(components)
+        _ = (path.description, path.line)
         return true
     }, seeds: Seeds.snapshotPaths)
 }
