@@ -159,8 +159,9 @@ public actor Basin {
 
     /// Starts reading a window of chunks.
     private nonisolated func fetchWindow(_ window: [Clast.Chunk]) -> Task<[Key: Result<FetchedGrain, BasinError>], Never> {
-        // The whole value is hashed as it is handed over: each chunk's bytes are hashed once.
-        Task { await fetchAll(window.map(\.key), checkedWhole: Set(window.map(\.key))) }
+        // Each chunk is checked against its own key before the sink sees it: a stream cannot
+        // take back bytes it has handed over (restore, which can remove a file, hashes once).
+        Task { await fetchAll(window.map(\.key)) }
     }
 
     /// Opens the grain stored under `key`, from a pending stratum or a committed one.

@@ -34,7 +34,7 @@ extension Basin {
     ///     read on its own, and an unknown one delivers `.notFound`.
     ///   - options: the plan's gap and range size, and the ranges read at once.
     ///   - checkedWhole: chunks the caller hashes as part of a whole value it checks against
-    ///     that value's key (``Basin/get(_:into:)``, a restored file): their own key hash is
+    ///     that value's key before anyone trusts it (a restored file): their own key hash is
     ///     skipped, since the whole value's hash covers every byte; their frame checksum, AEAD
     ///     and header key are still checked. Hashing each byte once halves that work.
     ///   - deliver: receives each grain or its error.
