@@ -33,7 +33,7 @@ enum Format {
 
     /// RFC 3339 in UTC with nanoseconds, exactly: `2024-05-01T11:45:07.123456789Z`.
     static func rfc3339(_ time: TreeEntry.Timestamp) -> String {
-        RFC3339.format(RFC3339.Instant(seconds: time.seconds, nanoseconds: time.nanoseconds), precision: .nanoseconds)
+        RFC3339.format(time, precision: .nanoseconds)
     }
 
     /// One JSON value: keys in snake case and sorted, on one line unless `pretty`.

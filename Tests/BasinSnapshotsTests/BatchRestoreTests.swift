@@ -66,22 +66,33 @@ struct BatchRestoreTests {
         #expect(metaReads < Self.directories / 2, "\(metaReads) reads of the meta lane for \(Self.directories) directories")
     }
 
-    @Test("a damaged grain fails only the files holding it; the others of its stratum and batch are restored")
-    func damageStaysLocal() async throws {
-        let source = scratch.path("damage-source")
-        try makeTree(at: source, seed: 9)
-        let basinPath = scratch.path("damage-basin")
+    /// A restore of a tree from `seed` after `damage` changed the stored bytes of the content it
+    /// returns (read from the source folder it is given), as ``SnapshotFixture/damage(_:inLocalBasin:repairingChecksum:)`` does.
+    func restoreDamaged(_ label: String, seed: UInt64, repairingChecksum: Bool = false, options: RestoreOptions,
+                        content damaged: (String) throws -> [UInt8]) async throws
+        -> (report: RestoreReport, source: String, target: String, basin: Basin) {
+        let source = scratch.path("\(label)-source")
+        try makeTree(at: source, seed: seed)
+        let basinPath = scratch.path("\(label)-basin")
         let repository = try await SnapshotFixture.localRepository(at: basinPath, create: true)
         let snapshot = try await SnapshotFixture.backUp(source, to: repository)
-        let victim = try TestFileSystem.readFile(Array("\(source)/\(Self.small(17))".utf8))
-        try #require(victim.count >= 64)
-        _ = try SnapshotFixture.damage(victim, inLocalBasin: basinPath)
+        _ = try SnapshotFixture.damage(try damaged(source), inLocalBasin: basinPath, repairingChecksum: repairingChecksum)
         let reopened = try await SnapshotFixture.localRepository(at: basinPath, create: false)
-        var options = RestoreOptions()
-        options.fetch = .remote
-        let target = scratch.path("damage-restored")
+        let target = scratch.path("\(label)-restored")
         let report = try await RestoreEngine(repository: reopened, options: options)
             .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
+        return (report, source, target, reopened.basin)
+    }
+
+    @Test("a damaged grain fails only the files holding it; the others of its stratum and batch are restored")
+    func damageStaysLocal() async throws {
+        var options = RestoreOptions()
+        options.fetch = .remote
+        let (report, source, target, _) = try await restoreDamaged("damage", seed: 9, options: options) { source in
+            let victim = try TestFileSystem.readFile(Array("\(source)/\(Self.small(17))".utf8))
+            try #require(victim.count >= 64)
+            return victim
+        }
         #expect(report.failures.map(\.path) == ["\(target)/\(Self.small(17))"])
         #expect(report.failures.first?.code == BasinError.Code.corrupted.rawValue)
         #expect(try TestFileSystem.status(Array("\(target)/\(Self.small(17))".utf8)) == nil, "a failed file is removed")
@@ -96,25 +107,20 @@ struct BatchRestoreTests {
     /// and only that file; read on its own, the same grain fails its own key check.
     @Test("a chunk changed behind a repaired checksum fails its file through the whole file's hash")
     func forgedChunkFailsItsFile() async throws {
-        let source = scratch.path("forged-source")
-        try makeTree(at: source, seed: 13)
-        let basinPath = scratch.path("forged-basin")
-        let repository = try await SnapshotFixture.localRepository(at: basinPath, create: true)
-        let snapshot = try await SnapshotFixture.backUp(source, to: repository)
-        let large = try TestFileSystem.readFile(Array("\(source)/large-2".utf8))
-        _ = try SnapshotFixture.damage(Array(large[(512 << 10)...]), inLocalBasin: basinPath, repairingChecksum: true)
-        let reopened = try await SnapshotFixture.localRepository(at: basinPath, create: false)
-        let target = scratch.path("forged-restored")
-        let report = try await RestoreEngine(repository: reopened, options: RestoreOptions())
-            .restore(snapshot, subpath: RestoreEngine.components(of: Array(source.utf8)), into: Array(target.utf8))
+        var large: [UInt8] = []
+        let (report, source, target, basin) = try await restoreDamaged("forged", seed: 13, repairingChecksum: true,
+                                                                       options: RestoreOptions()) { source in
+            large = try TestFileSystem.readFile(Array("\(source)/large-2".utf8))
+            return Array(large[(512 << 10)...])
+        }
         #expect(report.failures.map(\.path) == ["\(target)/large-2"])
         #expect(report.failures.first?.code == BasinError.Code.corrupted.rawValue)
         #expect(try TestFileSystem.status(Array("\(target)/large-2".utf8)) == nil, "a failed file is removed")
         #expect(try TestFileSystem.readFile(Array("\(target)/large-1".utf8)) == TestFileSystem.readFile(Array("\(source)/large-1".utf8)))
         #expect(report.files == 401)
         // Every chunk read on its own checks its own key: exactly the changed one fails.
-        let clast = try Clast.decode(try await reopened.basin.grain(Key(bytes: BLAKE3.hash(large))!).plain)
-        let fetched = await reopened.basin.fetchAll(clast.chunks.map(\.key))
+        let clast = try Clast.decode(try await basin.grain(Key(bytes: BLAKE3.hash(large))!).plain)
+        let fetched = await basin.fetchAll(clast.chunks.map(\.key))
         let failed = fetched.filter { if case .failure = $0.value { true } else { false } }
         #expect(failed.count == 1, "\(failed.count) of \(clast.chunks.count) chunks failed their own check")
     }

@@ -12,33 +12,9 @@ public enum RFC3339 {
         case seconds, milliseconds, nanoseconds
     }
 
-    /// A time as seconds since 1970 (UTC) and nanoseconds within the second.
-    public struct Instant: Equatable, Sendable {
-        public var seconds: Int64
-        public var nanoseconds: UInt32
-
-        public init(seconds: Int64, nanoseconds: UInt32) {
-            self.seconds = seconds
-            self.nanoseconds = nanoseconds
-        }
-
-        /// `date` to the nearest microsecond: a `Date` of these decades holds no finer
-        /// time, and truncating its binary fraction would turn `.123` into `.122999…`.
-        public init(_ date: Date) {
-            let interval = date.timeIntervalSince1970
-            guard interval.isFinite else {
-                self.init(seconds: interval > 0 ? RFC3339.latest : RFC3339.earliest, nanoseconds: 0)
-                return
-            }
-            let clamped = min(max(interval, Double(RFC3339.earliest)), Double(RFC3339.latest))
-            var whole = clamped.rounded(.down)
-            var microseconds = ((clamped - whole) * 1e6).rounded()
-            if microseconds >= 1e6 { whole += 1; microseconds = 0 }
-            self.init(seconds: Int64(whole), nanoseconds: UInt32(microseconds) * 1000)
-        }
-
-        public var date: Date { Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(nanoseconds) / 1e9) }
-    }
+    /// A time as seconds since 1970 (UTC) and nanoseconds within the second: the tree's
+    /// timestamp, one time value for the whole core.
+    public typealias Instant = TreeEntry.Timestamp
 
     /// Years outside 0000…9999 cannot be written in RFC 3339; times beyond are clamped.
     static let earliest: Int64 = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
@@ -174,6 +150,25 @@ public enum RFC3339 {
             return nil
         }
     }
+}
+
+extension TreeEntry.Timestamp {
+    /// `date` to the nearest microsecond: a `Date` of these decades holds no finer
+    /// time, and truncating its binary fraction would turn `.123` into `.122999…`.
+    public init(_ date: Date) {
+        let interval = date.timeIntervalSince1970
+        guard interval.isFinite else {
+            self.init(seconds: interval > 0 ? RFC3339.latest : RFC3339.earliest, nanoseconds: 0)
+            return
+        }
+        let clamped = min(max(interval, Double(RFC3339.earliest)), Double(RFC3339.latest))
+        var whole = clamped.rounded(.down)
+        var microseconds = ((clamped - whole) * 1e6).rounded()
+        if microseconds >= 1e6 { whole += 1; microseconds = 0 }
+        self.init(seconds: Int64(whole), nanoseconds: UInt32(microseconds) * 1000)
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(nanoseconds) / 1e9) }
 }
 
 extension Int64 {

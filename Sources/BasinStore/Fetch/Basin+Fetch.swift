@@ -110,10 +110,10 @@ extension Basin {
     /// Reads many grains as ``fetch(_:options:deliver:)`` does and returns them all: for
     /// callers that need every grain before going on (a window of chunks, a batch's clasts, a
     /// level of trees).
-    public nonisolated func fetchAll(_ keys: [Key], options: GrainFetchPlan.Options? = nil, checkedWhole: Set<Key> = []) async
+    public nonisolated func fetchAll(_ keys: [Key], options: GrainFetchPlan.Options? = nil) async
         -> [Key: Result<FetchedGrain, BasinError>] {
         let found = Mutex<[Key: Result<FetchedGrain, BasinError>]>([:])
-        await fetch(keys, options: options, checkedWhole: checkedWhole) { key, result in found.withLock { $0[key] = result } }
+        await fetch(keys, options: options) { key, result in found.withLock { $0[key] = result } }
         return found.withLock { $0 }
     }
 
