@@ -70,7 +70,7 @@ func registerCoreBenchmarks() {
             CoreBench.randomBytes(1 << 20, seed: 3)
         }
 
-        Benchmark("AEAD open 1 MiB \(algorithm)", configuration: configuration) { benchmark, sealed in
+        Benchmark("AEAD open 1 MiB \(algorithm)", configuration: configuration) { (benchmark: Benchmark, sealed: [UInt8]) in
             let key = try! AEADKey(bytes: [UInt8](repeating: 7, count: 32))
             CoreBench.measure(benchmark, bytes: sealed.count - AEAD.tagByteCount) {
                 blackHole(try! AEAD.open(sealed, key: key, nonce: AEAD.nonce(counter: 1), associatedData: [1, 2, 3], algorithm: algorithm))

@@ -126,14 +126,17 @@ struct BatchRestoreTests {
     }
 
     /// A file of three pieces written in the order given; what `finish` says of it.
-    func assemble(_ pieces: [[UInt8]], order: [Int], key: Key, basin: Basin) throws -> BasinError? {
+    /// Writes `pieces` in `order` through a batch's file content, holding at most `heldLimit`
+    /// bytes of early pieces in memory (the rest are read back from the file).
+    func assemble(_ pieces: [[UInt8]], order: [Int], key: Key, basin: Basin, heldLimit: Int) throws -> BasinError? {
         let path = scratch.path("assembled-\(order.map(String.init).joined())-\(key.hex.prefix(8))")
         let fd = try FileDescriptor.currentDirectory.open(Array(path.utf8), .readWrite, options: [.create, .truncate])
         defer { try? fd.closeOnce() }
         let total = pieces.reduce(0) { $0 + $1.count }
         let entry = TreeEntry(name: Array("f".utf8), type: .file, size: UInt64(total), content: key)
         let job = FileRestorer.Job(fd: fd, key: key, entry: entry, relativePath: Array("f".utf8), display: path)
-        let file = FileContent(job: job, hasher: basin.makeKeyHasher())
+        let held = HeldBytes(limit: heldLimit)
+        let file = FileContent(job: job, hasher: basin.makeKeyHasher(), held: held)
         file.expect(pieces: pieces.count)
         let tracker = RestoreProgressTracker(filesTotal: 1, bytesTotal: Int64(total), observer: nil)
         let offsets = pieces.indices.map { index in Int64(pieces[..<index].reduce(0) { $0 + $1.count }) }
@@ -145,6 +148,7 @@ struct BatchRestoreTests {
         #expect(last)
         let state = file.finish()
         #expect(state.written == Int64(total))
+        #expect(held.current == 0, "every held piece is given back")
         if state.failure == nil {
             // As FileRestorer.complete does: a file ending in a hole gets its size.
             try fd.setSize(Int64(total))
@@ -153,27 +157,28 @@ struct BatchRestoreTests {
         return state.failure
     }
 
-    @Test("pieces of a value arriving in any order are hashed in order; a wrong piece fails the file",
-          arguments: [[0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]])
-    func outOfOrder(order: [Int]) async throws {
+    @Test("pieces of a value arriving in any order are hashed in order, held in memory or read back; a wrong piece fails the file",
+          arguments: [[0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]], [0, 7000, 1 << 20])
+    func outOfOrder(order: [Int], heldLimit: Int) async throws {
         let basin = try await Basin.create(backend: MemoryBackend(), password: "pw", options: SnapshotFixture.smallOptions(encryption: .chacha20Poly1305),
                                            resolve: SnapshotFixture.noLanes)
         let pieces = [SplitMix64.bytes(5000, seed: 1), SplitMix64.bytes(7000, seed: 2), SplitMix64.bytes(300, seed: 3)]
         let key = basin.key(of: Array(pieces.joined()))
-        #expect(try assemble(pieces, order: order, key: key, basin: basin) == nil)
+        #expect(try assemble(pieces, order: order, key: key, basin: basin, heldLimit: heldLimit) == nil)
         var swapped = pieces
         swapped.swapAt(0, 1)   // the same bytes, in the wrong places
-        let failure = try assemble(swapped, order: order, key: key, basin: basin)
+        let failure = try assemble(swapped, order: order, key: key, basin: basin, heldLimit: heldLimit)
         #expect(failure?.code == .corrupted)
         #expect(failure?.message.contains(key.hex) == true)
     }
 
-    @Test("a piece of zeros left as a hole past the end of the file so far still hashes in order", arguments: [[0, 1], [1, 0]])
-    func holeBeforeItsTurn(order: [Int]) async throws {
+    @Test("a piece of zeros left as a hole past the end of the file so far still hashes in order",
+          arguments: [[0, 1], [1, 0]], [0, 1 << 20])
+    func holeBeforeItsTurn(order: [Int], heldLimit: Int) async throws {
         let basin = try await Basin.create(backend: MemoryBackend(), password: nil, options: SnapshotFixture.smallOptions(),
                                            resolve: SnapshotFixture.noLanes)
         let pieces = [SplitMix64.bytes(4096, seed: 8), [UInt8](repeating: 0, count: 8192)]
         let key = basin.key(of: Array(pieces.joined()))
-        #expect(try assemble(pieces, order: order, key: key, basin: basin) == nil)
+        #expect(try assemble(pieces, order: order, key: key, basin: basin, heldLimit: heldLimit) == nil)
     }
 }

@@ -58,10 +58,18 @@ public enum AEAD {
     public static func open(
         _ sealed: [UInt8], key: AEADKey, nonce: [UInt8], associatedData: [UInt8], algorithm: AEADAlgorithm
     ) throws(AEADError) -> [UInt8] {
+        try open(sealed[...], key: key, nonce: nonce, associatedData: associatedData, algorithm: algorithm)
+    }
+
+    /// ``open(_:key:nonce:associatedData:algorithm:)`` of a box inside a larger buffer, without
+    /// copying it out first.
+    public static func open(
+        _ sealed: ArraySlice<UInt8>, key: AEADKey, nonce: [UInt8], associatedData: [UInt8], algorithm: AEADAlgorithm
+    ) throws(AEADError) -> [UInt8] {
         guard nonce.count == nonceByteCount else { throw .invalidNonceSize(nonce.count) }
         guard sealed.count >= tagByteCount else { throw .truncated(byteCount: sealed.count) }
-        let ciphertext = sealed[..<(sealed.count - tagByteCount)]
-        let tag = sealed[(sealed.count - tagByteCount)...]
+        let ciphertext = sealed.dropLast(tagByteCount)
+        let tag = sealed.suffix(tagByteCount)
         do {
             switch algorithm {
             case .chacha20Poly1305:

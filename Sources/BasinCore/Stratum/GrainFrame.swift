@@ -59,13 +59,19 @@ public struct GrainFrameHeader: Equatable, Sendable {
     /// - Throws: `CodecError` when the frame is short, its length field disagrees with the
     ///   bytes given, its checksum fails, or its kind or flags are unknown.
     public static func decode(frame: [UInt8], offset: Int) throws(CodecError) -> GrainFrameHeader {
-        var reader = ByteReader(frame, baseOffset: offset)
+        try decode(frame: frame[...], offset: offset)
+    }
+
+    /// ``decode(frame:offset:)`` of a frame inside a larger buffer (a range read of many frames),
+    /// without copying it out.
+    public static func decode(frame: ArraySlice<UInt8>, offset: Int) throws(CodecError) -> GrainFrameHeader {
+        var reader = ByteReader(Array(frame.prefix(size)), baseOffset: offset)
         let checksum = try reader.readUInt32()
         let length = try reader.readUInt32()
         guard length >= size, Int(length) == frame.count else {
             throw .lengthOverflow(offset: offset + 4, value: UInt64(length))
         }
-        let actual = XXH32.hash(frame[4...])
+        let actual = XXH32.hash(frame.dropFirst(4))
         guard checksum == actual else { throw .checksumMismatch(offset: offset) }
         let kindByte = try reader.readUInt8()
         guard let kind = GrainKind(rawValue: kindByte) else { throw .invalidValue(offset: offset + 8, field: "grain kind") }

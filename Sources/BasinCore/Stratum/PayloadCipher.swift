@@ -34,8 +34,8 @@ public struct PayloadCipher: Sendable {
     }
 
     /// - Throws: `CodecError.authenticationFailed` (at `frameOffset`) when the tag does not verify.
-    public func open(_ sealed: [UInt8], frameOffset: UInt64, associatedData: [UInt8]) throws(CodecError) -> [UInt8] {
-        guard let key, let aead = algorithm.aead else { return sealed }
+    public func open(_ sealed: ArraySlice<UInt8>, frameOffset: UInt64, associatedData: [UInt8]) throws(CodecError) -> [UInt8] {
+        guard let key, let aead = algorithm.aead else { return Array(sealed) }
         do {
             return try AEAD.open(sealed, key: key, nonce: AEAD.nonce(counter: frameOffset), associatedData: associatedData, algorithm: aead)
         } catch {

@@ -14,6 +14,12 @@ public enum StratumParser {
     ///   - offset: the frame's offset in the stratum (the nonce).
     /// - Throws: `CodecError` naming the offset: checksum, authentication or length failures.
     public static func openGrain(frame: [UInt8], offset: Int, stratumID: UInt64, cipher: PayloadCipher) throws(CodecError) -> OpenedGrain {
+        try openGrain(frame: frame[...], offset: offset, stratumID: stratumID, cipher: cipher)
+    }
+
+    /// ``openGrain(frame:offset:stratumID:cipher:)`` of a frame inside a larger buffer (a range
+    /// read of many frames), without copying it out.
+    public static func openGrain(frame: ArraySlice<UInt8>, offset: Int, stratumID: UInt64, cipher: PayloadCipher) throws(CodecError) -> OpenedGrain {
         let (header, payload) = try openPayload(frame: frame, offset: offset, stratumID: stratumID, cipher: cipher)
         let plain = try PreparedGrain.decompress(payload, flags: header.flags, plainLength: header.plainLength, offset: offset)
         return OpenedGrain(header: header, plain: plain)
@@ -24,8 +30,14 @@ public enum StratumParser {
     /// - Throws: `CodecError` naming the offset: checksum or authentication failures.
     public static func openPayload(frame: [UInt8], offset: Int, stratumID: UInt64,
                                    cipher: PayloadCipher) throws(CodecError) -> (header: GrainFrameHeader, payload: [UInt8]) {
+        try openPayload(frame: frame[...], offset: offset, stratumID: stratumID, cipher: cipher)
+    }
+
+    /// ``openPayload(frame:offset:stratumID:cipher:)`` of a frame inside a larger buffer.
+    public static func openPayload(frame: ArraySlice<UInt8>, offset: Int, stratumID: UInt64,
+                                   cipher: PayloadCipher) throws(CodecError) -> (header: GrainFrameHeader, payload: [UInt8]) {
         let header = try GrainFrameHeader.decode(frame: frame, offset: offset)
-        let sealed = Array(frame[GrainFrameHeader.size...])
+        let sealed = frame.dropFirst(GrainFrameHeader.size)
         let associatedData = GrainFrameHeader.associatedData(stratumID: stratumID, kind: header.kind, flags: header.flags,
                                                              key: header.key, plainLength: header.plainLength)
         return (header, try cipher.open(sealed, frameOffset: UInt64(offset), associatedData: associatedData))

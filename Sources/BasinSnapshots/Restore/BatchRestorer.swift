@@ -13,11 +13,16 @@ import SystemPackage
 /// per grain.
 ///
 /// A file made of several chunks is hashed in order as its pieces land (a piece that arrives
-/// early is read back from the file when its turn comes), so a value reassembled from a
-/// damaged clast is still caught: no file is left looking restored with the wrong content.
+/// early is kept in memory until its turn comes, within ``heldBytesLimit`` for the batch, and
+/// read back from the file beyond it), so a value reassembled from a damaged clast is still
+/// caught: no file is left looking restored with the wrong content.
 struct BatchRestorer: Sendable {
     let single: FileRestorer
     let options: GrainFetchPlan.Options
+    /// Bytes of early pieces a batch keeps in memory for the in-order hash: enough for the
+    /// ranges in flight to arrive out of order without reading anything back, small beside a
+    /// restore's other buffers.
+    static let heldBytesLimit = 64 << 20
 
     var basin: Basin { single.basin }
 
@@ -26,6 +31,7 @@ struct BatchRestorer: Sendable {
         var outcomes: [FileRestorer.Outcome] = []
         var files: [FileContent] = []
         var clastKeys: Set<Key> = []
+        let held = HeldBytes(limit: Self.heldBytesLimit)
         for job in jobs {
             guard let entry = basin.locate(job.key), let kind = GrainKind(rawValue: entry.kind),
                   kind == .blob || kind == .clast else {
@@ -34,7 +40,7 @@ struct BatchRestorer: Sendable {
                 continue
             }
             single.tracker.started(job.display)
-            files.append(FileContent(job: job, hasher: kind == .clast ? basin.makeKeyHasher() : nil))
+            files.append(FileContent(job: job, hasher: kind == .clast ? basin.makeKeyHasher() : nil, held: held))
             if kind == .clast { clastKeys.insert(job.key) }
         }
         let clasts = await fetchClasts(clastKeys)
@@ -129,19 +135,28 @@ final class FileContent: Sendable {
         var failure: BasinError?
         /// Bytes from offset 0 hashed so far, and pieces written beyond that point (offset → length).
         var hashedUpTo: Int64 = 0
-        var waiting: [Int64: Int] = [:]
+        var waiting: [Int64: EarlyPiece] = [:]
         var hasher: BLAKE3Hasher?
+    }
+
+    /// A piece written ahead of the hash: its bytes while the batch's budget allows, else only
+    /// its length (it is read back from the file).
+    enum EarlyPiece {
+        case held([UInt8])
+        case written(length: Int)
     }
 
     let job: FileRestorer.Job
     /// Whether the content is a value of several chunks (listed by a clast), hashed here.
     let isClast: Bool
     private let state: Mutex<State>
+    private let held: HeldBytes
 
     /// - Parameter hasher: the basin's key hasher for a value of several chunks; nil for one grain
     ///   (whose key the fetch has checked already).
-    init(job: FileRestorer.Job, hasher: BLAKE3Hasher?) {
+    init(job: FileRestorer.Job, hasher: BLAKE3Hasher?, held: HeldBytes) {
         self.job = job
+        self.held = held
         isClast = hasher != nil
         state = Mutex(State(hasher: hasher))
     }
@@ -166,12 +181,22 @@ final class FileContent: Sendable {
             tracker.wrote(piece.count)
             guard isClast else { return }
             if offset != state.hashedUpTo {
-                state.waiting[offset] = piece.count
+                state.waiting[offset] = held.take(piece.count) ? .held(piece) : .written(length: piece.count)
                 return
             }
             state.hasher!.update(piece)
             state.hashedUpTo += Int64(piece.count)
-            while let length = state.waiting.removeValue(forKey: state.hashedUpTo) {
+            while let early = state.waiting.removeValue(forKey: state.hashedUpTo) {
+                let length: Int
+                switch early {
+                case let .held(bytes):
+                    held.give(bytes.count)
+                    state.hasher!.update(bytes)
+                    state.hashedUpTo += Int64(bytes.count)
+                    continue
+                case let .written(count):
+                    length = count
+                }
                 let hashedUpTo = state.hashedUpTo
                 switch Result(catching: { () throws(SystemError) in try job.fd.read(count: length, at: hashedUpTo) }) {
                 case var .success(bytes):
@@ -200,6 +225,7 @@ final class FileContent: Sendable {
     /// hashes, in order, to the file's key.
     func finish() -> State {
         state.withLock { state in
+            for case let .held(bytes) in state.waiting.values { held.give(bytes.count) }
             if state.failure == nil, let hasher = state.hasher {
                 if state.hashedUpTo != state.written || !state.waiting.isEmpty || Key(bytes: hasher.finalize()) != job.key {
                     state.failure = BasinError(.corrupted, "the value reassembled from clast \(job.key) does not match its key")
@@ -208,4 +234,26 @@ final class FileContent: Sendable {
             return state
         }
     }
+}
+
+/// The bytes of early pieces a batch holds in memory, and its limit.
+final class HeldBytes: Sendable {
+    private let limit: Int
+    private let count = Mutex(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Reserves `bytes`; false (nothing reserved) when that would pass the limit.
+    func take(_ bytes: Int) -> Bool {
+        count.withLock { count in
+            guard count + bytes <= limit else { return false }
+            count += bytes
+            return true
+        }
+    }
+
+    func give(_ bytes: Int) { count.withLock { $0 -= bytes } }
+
+    /// The bytes held now.
+    var current: Int { count.withLock { $0 } }
 }

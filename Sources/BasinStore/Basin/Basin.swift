@@ -175,7 +175,7 @@ public actor Basin {
         for writer in [dataWriter, metaWriter] {
             guard let (header, frame, offset) = await writer.pendingFrame(key) else { continue }
             let cipher = try keyring.cipher(for: header)
-            return try reader.openGrain(frame: frame, lane: header.lane, id: header.stratumID, offset: offset, cipher: cipher, key: key)
+            return try reader.openGrain(frame: frame[...], lane: header.lane, id: header.stratumID, offset: offset, cipher: cipher, key: key)
         }
         return nil
     }

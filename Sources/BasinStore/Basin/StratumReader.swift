@@ -45,12 +45,12 @@ final class StratumReader: Sendable {
         } catch where error.code == .notFound {
             throw Self.missing(name, listing: key, error)
         }
-        return try openGrain(frame: frame, lane: lane, id: id, offset: offset, cipher: cipher, key: key)
+        return try openGrain(frame: frame[...], lane: lane, id: id, offset: offset, cipher: cipher, key: key)
     }
 
     /// Opens the frame of a grain read from stratum `id` and checks its key.
     /// - Throws: `.corrupted` naming the stratum.
-    func openGrain(frame: [UInt8], lane: Lane, id: UInt64, offset: Int, cipher: PayloadCipher,
+    func openGrain(frame: ArraySlice<UInt8>, lane: Lane, id: UInt64, offset: Int, cipher: PayloadCipher,
                    key: Key, checkContent: Bool = true) throws(BasinError) -> StratumParser.OpenedGrain {
         try decode(StratumName.objectName(lane: lane, id: id)) { () throws(CodecError) in
             try Self.open(frame: frame, offset: offset, stratumID: id, cipher: cipher, keyFunction: keyFunction, key: key,
@@ -67,7 +67,7 @@ final class StratumReader: Sendable {
     /// Opens a grain and checks its key: content hash for blobs and the like; a clast's key is
     /// its whole value's, checked once the value is reassembled, as is a chunk's when the
     /// caller hashes the whole value (`checkContent` false).
-    static func open(frame: [UInt8], offset: Int, stratumID: UInt64, cipher: PayloadCipher, keyFunction: KeyFunction,
+    static func open(frame: ArraySlice<UInt8>, offset: Int, stratumID: UInt64, cipher: PayloadCipher, keyFunction: KeyFunction,
                      key: Key, checkContent: Bool = true) throws(CodecError) -> StratumParser.OpenedGrain {
         let grain = try StratumParser.openGrain(frame: frame, offset: offset, stratumID: stratumID, cipher: cipher)
         guard grain.header.key == key else { throw .keyMismatch(offset: offset) }

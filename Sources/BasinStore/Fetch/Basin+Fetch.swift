@@ -136,7 +136,8 @@ extension Basin {
         }
         for grain in range.grains {
             let start = grain.offset - range.bytes.lowerBound
-            let frame = Array(bytes[start..<(start + grain.length)])
+            // A slice of the range: each frame is opened where it lies, not copied out first.
+            let frame = bytes[start..<(start + grain.length)]
             do throws(BasinError) {
                 let opened = try reader.openGrain(frame: frame, lane: range.lane, id: range.stratum, offset: grain.offset,
                                                   cipher: cipher, key: grain.key, checkContent: !checkedWhole.contains(grain.key))

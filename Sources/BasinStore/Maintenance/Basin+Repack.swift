@@ -67,7 +67,7 @@ extension Basin {
         let keyFunction = keyFunction
         let id = stratum.id
         return try await Self.concurrently(item.live, width: 2) { entry throws(BasinError) in
-            let frame = Array(bytes[Int(entry.offset)..<(Int(entry.offset) + Int(entry.length))])
+            let frame = bytes[Int(entry.offset)..<(Int(entry.offset) + Int(entry.length))]
             do throws(CodecError) {
                 let (header, payload) = try StratumParser.openPayload(frame: frame, offset: Int(entry.offset), stratumID: id, cipher: cipher)
                 let plain = try PreparedGrain.decompress(payload, flags: header.flags, plainLength: header.plainLength, offset: Int(entry.offset))

@@ -36,7 +36,7 @@ extension Checker {
                 if end > bytes.count {
                     problem = "runs past the end of the stratum"
                 } else {
-                    problem = Self.verify(frame: Array(bytes[start..<end]), entry: entry, stratumID: stratum.id, cipher: cipher,
+                    problem = Self.verify(frame: bytes[start..<end], entry: entry, stratumID: stratum.id, cipher: cipher,
                                           keyFunction: basin.keyFunction)
                 }
                 report.grainsRead += 1
@@ -53,7 +53,7 @@ extension Checker {
     }
 
     /// - Returns: nil when the grain is whole, else what is wrong with it.
-    static func verify(frame: [UInt8], entry: StratumEntry, stratumID: UInt64, cipher: PayloadCipher, keyFunction: KeyFunction) -> String? {
+    static func verify(frame: ArraySlice<UInt8>, entry: StratumEntry, stratumID: UInt64, cipher: PayloadCipher, keyFunction: KeyFunction) -> String? {
         do {
             let grain = try StratumReader.open(frame: frame, offset: Int(entry.offset), stratumID: stratumID, cipher: cipher,
                                                keyFunction: keyFunction, key: entry.key)
