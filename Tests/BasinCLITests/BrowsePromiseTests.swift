@@ -1,3 +1,4 @@
+import BasinSnapshots
 import BasinTestSupport
 import Foundation
 import Testing
@@ -30,7 +31,7 @@ struct BrowsePromiseTests {
         func backedUp(_ flags: [String]) throws -> Set<String> {
             let backup = try basin.run(["backup", source] + flags)
             #expect(backup.status == 0, "\(flags): \(backup.stderr)")
-            let ls = try basin.run(["ls", "latest", source])
+            let ls = try basin.run(["ls", "latest", source, "--recursive"])
             return Set(ls.output.split(separator: "\n").filter { $0.hasPrefix(source + "/") }.map { String($0.dropFirst(source.count + 1)) })
         }
         let everything: Set<String> = ["a.txt", "b.log", "C.LOG", "cache", "cache/x", "notes.md"]
@@ -68,5 +69,20 @@ struct BrowsePromiseTests {
         let statistics = try basin.run(["diff", first.shortID, second.shortID]).output
         #expect(statistics.contains("Files:            1 new,     1 removed,     0 changed"), "\(statistics)")
         #expect(statistics.contains("Dirs:             1 new,     0 removed"), "\(statistics)")
+    }
+
+    @Test("find: a pattern with / exits 64 naming it; -s picks a snapshot, -l lists as ls --long; ls of a path not in the snapshot exits 1")
+    func findAndLsForms() async throws {
+        let repository = try await SnapshotFixture.localRepository(at: self.repository, create: false)
+        let first = try await repository.saveFixtureSnapshot(SnapshotCommandTests.tree("one"), time: utc("2024-03-01T10:00:00Z"))
+        let second = try await repository.saveFixtureSnapshot(SnapshotCommandTests.tree("two"), time: utc("2024-03-02T10:00:00Z"))
+        let slash = try basin.run(["find", "docs/a.txt"])
+        #expect(slash.status == 64 && slash.stderr.contains("docs/a.txt"), "\(slash.stderr)")
+        let picked = try basin.run(["find", "a.txt", "-s", first.shortID, "-l"])
+        #expect(picked.status == 0, "\(picked.stderr)")
+        #expect(picked.output.contains("snapshot \(first.shortID)") && !picked.output.contains(second.shortID), "\(picked.output)")
+        #expect(picked.output.contains("-rw-r--r--") && picked.output.contains("/home/u/docs/a.txt"), "\(picked.output)")
+        let missing = try basin.run(["ls", "latest", "/home/u/nothing"])
+        #expect(missing.status == 1 && missing.stderr.contains("/home/u/nothing"), "\(missing.stderr)")
     }
 }

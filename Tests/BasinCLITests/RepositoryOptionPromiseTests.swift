@@ -47,6 +47,18 @@ struct RepositoryOptionPromiseTests {
         #expect(none.status == 64 && none.stderr.contains("-r/--repo"), "\(none.stderr)")
     }
 
+    @Test("an invalid location, or an S3 location without credentials, is a usage error (64) naming it")
+    func invalidLocations() throws {
+        let basin = CLIRunner(environment: ["HOME": scratch.path, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                                            "AWS_SHARED_CREDENTIALS_FILE": scratch.path("no-credentials")])
+        for location in ["s3:ftp://host/bucket", "s3:http://host:99999/bucket", "s3:http://host/"] {
+            let result = try basin.run(["snapshots", "-r", location])
+            #expect(result.status == 64 && result.stderr.contains(location.dropFirst(3).prefix(8)), "\(location): \(result.stderr)")
+        }
+        let noCredentials = try basin.run(["snapshots", "-r", "s3:http://127.0.0.1:9/bucket"])
+        #expect(noCredentials.status == 64 && noCredentials.stderr.contains("AWS_ACCESS_KEY_ID"), "\(noCredentials.stderr)")
+    }
+
     @Test("the password comes from --password-file, then $BASIN_PASSWORD_FILE, then $BASIN_PASSWORD, then the terminal")
     func passwordSourcesInOrder() throws {
         #expect(try CLIRunner(environment: ["BASIN_REPOSITORY": repository, "BASIN_PASSWORD": "right"]).run(["init"]).status == 0)
@@ -121,8 +133,9 @@ struct RepositoryOptionPromiseTests {
                 "\(atOnce.stderr)")
         let malformed = try basin.run(["backup", source, "--retry-lock", "soon"])
         #expect(malformed.status == 64 && malformed.stderr.contains("--retry-lock") && malformed.stderr.contains("soon"), "\(malformed.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: repository + "/snapshots") ||
-                (try FileManager.default.contentsOfDirectory(atPath: repository + "/snapshots")).isEmpty)
+        let refs = FileManager.default.fileExists(atPath: repository + "/snapshots")
+            ? try FileManager.default.contentsOfDirectory(atPath: repository + "/snapshots") : []
+        #expect(refs.isEmpty, "a backup ran under another process's exclusive lock: \(refs)")
     }
 
     @Test("--retry-lock: a backup that finds the basin locked waits, and succeeds once the holder releases it")
