@@ -94,4 +94,24 @@ struct RestorePromiseTests {
         #expect(noPath.status == 1 && noPath.stderr.contains(source + "/nope"), "\(noPath.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target), "a failed restore created the target")
     }
+
+    @Test("a target whose disk fills: exit 14 naming the file not written; the files that fit are restored",
+          CIPrecondition.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func fullTarget() async throws {
+        try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
+        let large = scratch.path("large")
+        try FileManager.default.createDirectory(atPath: large, withIntermediateDirectories: true)
+        try Data(SplitMix64.bytes(3 << 20, seed: 11)).write(to: URL(fileURLWithPath: large + "/big"))
+        try Data("fits".utf8).write(to: URL(fileURLWithPath: large + "/small"))
+        let largeRepository = scratch.path("large-repo")
+        _ = try await SnapshotFixture.makeLocalBasin(at: largeRepository, backingUp: large)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try #require(try runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", target]).status == 0, "mount -t tmpfs failed")
+        defer { _ = try? runTool("/bin/umount", [target]) }
+        let result = try CLIRunner(environment: ["BASIN_REPOSITORY": largeRepository])
+            .run(["restore", "latest:" + large, "--target", target + "/out"])
+        #expect(result.status == 14, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot write \(target)/out/big") && result.stderr.contains("No space left on device"), "\(result.stderr)")
+        #expect(read("out/small") == "fits")
+    }
 }
