@@ -41,7 +41,14 @@ public enum BasinLocation {
 
     static func s3Backend(_ location: String, create: Bool, storageClass: String?) async throws(BasinError) -> any Backend {
         let environment = ProcessInfo.processInfo.environment
-        let style: S3Location.AddressingStyle = environment["BASIN_S3_BUCKET_LOOKUP"] == "dns" ? .virtualHosted : .path
+        let style: S3Location.AddressingStyle
+        switch environment["BASIN_S3_BUCKET_LOOKUP"] {
+        case nil, "", "path": style = .path
+        case "dns": style = .virtualHosted
+        case let other?:
+            // A misspelt value would silently send requests elsewhere than asked.
+            throw BasinError(.invalidArgument, "BASIN_S3_BUCKET_LOOKUP is dns or path, not '\(other)'")
+        }
         let parsed = try S3Location(location, addressingStyle: style)
         var options = S3Backend.Options()
         options.region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"

@@ -49,7 +49,7 @@ extension S3Backend {
             } catch {
                 guard attempt < options.retry.maxAttempts else {
                     throw BasinError(.unavailable,
-                        "cannot reach the S3 endpoint \(s3Location.endpoint) for \(what) after \(attempt) attempts: \(error)",
+                        "cannot reach the S3 endpoint \(s3Location.requestEndpoint) for \(what) after \(attempt) attempts: \(error)",
                         underlying: error)
                 }
             }

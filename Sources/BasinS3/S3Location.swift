@@ -92,6 +92,9 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
         "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "")
     }
 
+    /// The endpoint as requests reach it (`http://BUCKET.host:port` when virtual-hosted), for messages.
+    public var requestEndpoint: String { "\(scheme)://\(hostHeader)" }
+
     /// The location in the form it was parsed from.
     public var description: String {
         "s3:\(endpoint)/\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)")

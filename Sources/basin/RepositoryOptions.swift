@@ -25,6 +25,9 @@ struct RepositoryOptions: ParsableArguments {
                     throw ValidationError("--retry-lock takes a duration such as 30s, 10m or 1h, not '\(retryLock)'")
                 }
                 policy.retryFor = seconds
+                policy.waiting = { conflict in
+                    StandardStreams.printError("basin: \(conflict.message); waiting up to \(retryLock) for it (--retry-lock)")
+                }
             }
             return policy
         }

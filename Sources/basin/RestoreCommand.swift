@@ -74,9 +74,12 @@ struct RestoreCommand: AsyncParsableCommand {
                 line?.finish()
                 try print(report, snapshot: chosen)
                 guard report.isComplete else {
-                    let damaged = report.failures.contains { $0.code == BasinError.Code.corrupted.rawValue }
+                    let codes = Set(report.failures.map(\.code))
                     StandardStreams.printError("basin: restore incomplete: \(report.failures.count) of the entries could not be restored")
-                    throw ExitCode(damaged ? ExitCodes.corrupted : ExitCodes.fatal)
+                    // Damage first (the basin needs care), then a full disk (the target does), then other I/O.
+                    if codes.contains(BasinError.Code.corrupted.rawValue) { throw ExitCode(ExitCodes.corrupted) }
+                    if codes.contains(BasinError.Code.noSpace.rawValue) { throw ExitCode(ExitCodes.noSpace) }
+                    throw ExitCode(ExitCodes.fatal)
                 }
             }
         }

@@ -12,8 +12,9 @@ enum Terminal {
         guard tcgetattr(terminal.rawValue, &saved) == 0 else { return nil }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
-        try? terminal.write(Array(prompt.utf8))
+        // Echo off before the prompt shows: what is typed once it shows must not be flushed.
         tcsetattr(terminal.rawValue, TCSAFLUSH, &quiet)
+        try? terminal.write(Array(prompt.utf8))
         defer {
             tcsetattr(terminal.rawValue, TCSAFLUSH, &saved)
             try? terminal.write([10])

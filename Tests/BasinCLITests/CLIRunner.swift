@@ -47,8 +47,9 @@ struct CLIRunner {
     final class Running: @unchecked Sendable {
         let process: Process
         let group = DispatchGroup()
-        // Written by the drain tasks, read after `group.wait()`.
+        // Written by the drain tasks under `condition`; read after `group.wait()` or under it.
         var outBytes = Data(), errBytes = Data()
+        let condition = NSCondition()
 
         init(process: Process) { self.process = process }
 
@@ -67,6 +68,32 @@ struct CLIRunner {
                 return nil
             }
             return collect()
+        }
+
+        /// Waits until the process has printed `text` on stderr (true), or ended or spent
+        /// `seconds` without printing it (false): a test's way to know where the process is.
+        func waitForError(containing text: String, seconds: Int = CLIRunner.commandTimeout) -> Bool {
+            let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+            condition.lock()
+            defer { condition.unlock() }
+            while true {
+                if String(decoding: errBytes, as: UTF8.self).contains(text) { return true }
+                if errorsClosed || !condition.wait(until: deadline) { return String(decoding: errBytes, as: UTF8.self).contains(text) }
+            }
+        }
+
+        private var errorsClosed = false
+
+        /// Reads stderr as it comes, so ``waitForError(containing:seconds:)`` sees it at once.
+        func drainErrors(_ handle: FileHandle) {
+            while true {
+                let piece = handle.availableData
+                condition.lock()
+                if piece.isEmpty { errorsClosed = true } else { errBytes.append(piece) }
+                condition.broadcast()
+                condition.unlock()
+                if piece.isEmpty { return }
+            }
         }
 
         private func collect() -> Result {
@@ -92,7 +119,7 @@ struct CLIRunner {
         // Drain both pipes concurrently so a large output cannot block the child.
         let running = Running(process: process)
         DispatchQueue.global().async(group: running.group) { running.outBytes = output.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: running.group) { running.errBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: running.group) { running.drainErrors(errors.fileHandleForReading) }
         try input.fileHandleForWriting.write(contentsOf: stdin)
         try input.fileHandleForWriting.close()
         return running
@@ -134,19 +161,11 @@ final class ScratchDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs a command-line tool other than basin (b3sum, mount) and returns its stdout.
-func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// Runs a command-line tool other than basin (b3sum, mount), at most ``TestProcess/timeout``
+/// seconds, and returns its stdout.
+func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let result = try TestProcess.run(path, arguments, environment: environment)
+    return (result.status, String(decoding: result.output, as: UTF8.self))
 }
 
 /// Seeded bytes for CLI tests.

@@ -1,3 +1,4 @@
+import BasinTestSupport
 import Foundation
 import Testing
 
@@ -44,7 +45,15 @@ import Testing
         }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: error)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
+        // A hung command fails its test, named, instead of hanging the suite.
+        guard exited.wait(timeout: .now() + .seconds(TestProcess.timeout)) == .success else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw TestProcess.TimedOut(command: [executable] + arguments, seconds: TestProcess.timeout)
+        }
         process.waitUntilExit()
         return Run(status: process.terminationStatus,
                    standardOutput: String(decoding: try Data(contentsOf: output), as: UTF8.self),

@@ -124,4 +124,23 @@ struct S3CommandTests {
         let usage = try local.run(["init", "--no-encryption", "--data-storage-class", "STANDARD_IA"])
         #expect(usage.status == 64 && usage.stderr.contains("--data-storage-class"), "\(usage.stderr)")
     }
+
+    @Test("BASIN_S3_BUCKET_LOOKUP: path (the default) sends HOST/BUCKET/KEY; dns sends BUCKET.HOST/KEY; anything else exits 64")
+    func bucketLookup() throws {
+        var path = basin
+        path.environment["BASIN_S3_BUCKET_LOOKUP"] = "path"
+        #expect(try path.run(["init", "--no-encryption"]).status == 0)
+        #expect(try path.run(["stats"]).status == 0)
+        // The server answers at 127.0.0.1, which names no bucket host: a virtual-hosted request
+        // goes to basin-cli-test.127.0.0.1, which does not resolve (exit 2, naming that host).
+        var dns = basin
+        dns.environment["BASIN_S3_BUCKET_LOOKUP"] = "dns"
+        let virtual = try dns.run(["stats"])
+        let host = endpoint.replacingOccurrences(of: "://", with: "://basin-cli-test.")
+        #expect(virtual.status == 2 && virtual.stderr.contains("cannot reach the S3 endpoint \(host)"), "\(virtual.stderr)")
+        var bogus = basin
+        bogus.environment["BASIN_S3_BUCKET_LOOKUP"] = "virtual"
+        let refused = try bogus.run(["stats"])
+        #expect(refused.status == 64 && refused.stderr.contains("BASIN_S3_BUCKET_LOOKUP is dns or path, not 'virtual'"), "\(refused.stderr)")
+    }
 }

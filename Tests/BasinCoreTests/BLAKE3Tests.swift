@@ -161,17 +161,9 @@ import Testing
         let stdinFile = directory.appendingPathComponent("stdin-\(UUID().uuidString)")
         try Data(standardInput).write(to: stdinFile)
         defer { try? FileManager.default.removeItem(at: stdinFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["b3sum", "--no-names"] + arguments + [file.path]
-        process.standardInput = try FileHandle(forReadingFrom: stdinFile)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "b3sum \(arguments) failed; is b3sum installed (scripts/setup.sh)?")
-        return bytes(hex: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let result = try TestProcess.run("/usr/bin/env", ["b3sum", "--no-names"] + arguments + [file.path], standardInput: stdinFile.path)
+        try #require(result.status == 0, "b3sum \(arguments) failed; is b3sum installed (scripts/setup.sh)?")
+        return bytes(hex: String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     static func temporaryDirectory() throws -> URL {

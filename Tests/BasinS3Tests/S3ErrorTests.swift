@@ -1,6 +1,7 @@
 import BasinBackend
 import BasinCore
 import BasinStore
+import BasinTestSupport
 import Foundation
 import Testing
 @testable import BasinS3
@@ -76,26 +77,13 @@ struct S3ErrorTests {
     }
 }
 
-/// Runs a program, returning its standard output; a non-zero exit throws with its stderr.
+/// Runs a program (at most ``TestProcess/timeout`` seconds), returning its standard output;
+/// a non-zero exit throws with its stderr.
 @discardableResult
 func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var errorBytes = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ScriptedTransport.Failure(description: "\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorBytes, as: UTF8.self))")
+    let result = try TestProcess.run(path, arguments, environment: environment)
+    guard result.status == 0 else {
+        throw ScriptedTransport.Failure(description: "\(path) \(arguments.joined(separator: " ")) exited \(result.status): \(result.errors)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return String(decoding: result.output, as: UTF8.self)
 }

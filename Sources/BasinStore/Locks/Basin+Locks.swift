@@ -29,10 +29,13 @@ extension Basin {
                                  holder: LockHolder = .current) async throws(BasinError) -> BasinLock {
         let deadline = Date().addingTimeInterval(policy.retryFor)
         var pause = 0.1
+        var announced = false
         while true {
             do {
                 return try await attemptLock(exclusive: exclusive, operation: operation, policy: policy, holder: holder)
             } catch where error.code == .locked && Date().addingTimeInterval(pause) < deadline {
+                if !announced { policy.waiting?(error) }
+                announced = true
                 // Back off (up to 5 s between attempts) while the holder finishes.
                 try? await Task.sleep(for: .seconds(pause))
                 pause = min(pause * 2, 5)

@@ -127,6 +127,9 @@ public struct LockPolicy: Sendable {
     public var staleAfter: TimeInterval = 1800
     /// How long to keep trying when another process holds a conflicting lock (0: fail at once).
     public var retryFor: TimeInterval = 0
+    /// Called once, with the conflict, when a lock is first found held and ``retryFor`` lets
+    /// the caller wait: a command says it waits instead of looking hung.
+    public var waiting: (@Sendable (BasinError) -> Void)?
 
     public init() {}
 }
