@@ -35,6 +35,7 @@ struct ExhaustiveCorruptionTests {
         let original = try #require(fixture.objects[object.name])
         var counts: [Outcome: Int] = [:]
         var variants = 0
+        var unnoticed: Set<Int> = []
         // Deterministic order: every length, then every bit from the first byte on.
         let damages: [Damage] = (0..<original.count).map { .truncate($0) } + (0..<(original.count * 8)).map { .flip($0) }
         for damage in damages {
@@ -42,10 +43,12 @@ struct ExhaustiveCorruptionTests {
             objects[object.name] = damage.applied(to: original)
             let outcome = try await fixture.check(objects, damaged: object, damage: damage)
             counts[outcome, default: 0] += 1
+            if outcome == .noEffect { unnoticed.insert(damage.firstOffset) }
             variants += 1
         }
         let shown = Outcome.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ")
-        print("exhaustive corruption of \(target.rawValue) \(object.name) (\(original.count) bytes): \(variants) variants: \(shown)")
+        print("exhaustive corruption of \(target.rawValue) \(object.name) (\(original.count) bytes): \(variants) variants: \(shown);"
+              + " no effect at offsets \(Self.ranges(unnoticed))")
         #expect(variants == original.count * 9)
         switch target {
         case .snapshotRef:
@@ -58,6 +61,38 @@ struct ExhaustiveCorruptionTests {
         case .dataStratum, .metaStratum:
             #expect(counts[.caught, default: 0] > 0)
         }
+    }
+
+    @Test("a segment whose version field is damaged to 0 is named as damaged, not taken for an older format")
+    func segmentVersionZero() async throws {
+        let fixture = try await CorruptionFixture.make()
+        let segment = try fixture.object(for: .indexSegment)
+        var objects = fixture.objects
+        objects[segment.name] = Damage.flip(8 * 8 + 1).applied(to: objects[segment.name]!)  // version 2 -> 0
+        let backend = MemoryBackend()
+        backend.restore(objects)
+        let basin = try await Basin.open(backend: backend, password: CorruptionFixture.password, resolve: noLanes)
+        let warnings = await basin.warnings
+        #expect(warnings.count == 1 && warnings.allSatisfy { $0.contains(segment.name) && $0.contains("damaged") }, "\(warnings)")
+        #expect(try await backend.stat(segment.name) == nil)
+    }
+
+    /// Offsets as ranges, `a..<b`, for the printed counts.
+    static func ranges(_ offsets: Set<Int>) -> String {
+        var parts: [String] = []
+        var start: Int?
+        var previous = 0
+        for offset in offsets.sorted() {
+            if let first = start, offset != previous + 1 {
+                parts.append("\(first)..<\(previous + 1)")
+                start = offset
+            } else if start == nil {
+                start = offset
+            }
+            previous = offset
+        }
+        if let first = start { parts.append("\(first)..<\(previous + 1)") }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }
 
@@ -76,6 +111,11 @@ enum Damage: CustomStringConvertible {
             copy[bit / 8] ^= 1 << UInt8(bit % 8)
             return copy
         }
+    }
+
+    var isTruncation: Bool {
+        if case .truncate = self { return true }
+        return false
     }
 
     /// The first byte offset the damage changes (or removes).
@@ -280,10 +320,19 @@ struct CorruptionFixture {
         // Nothing reported: the damage must lie where restore never reads (a stratum's
         // unchecked reserved header bytes, or its index grain and footer, which the basin's
         // index stands in for), or in an index segment where nothing it points to changed.
+        let offset = damage.firstOffset
         if let indexGrainOffset = damaged.indexGrainOffset {
-            let offset = damage.firstOffset
             #expect(offset >= indexGrainOffset || (60..<64).contains(offset),
                     "\(context): went unnoticed though it lies in a grain or the header")
+        } else if damaged.name.hasPrefix(SegmentedIndex.directory), let original = self.objects[damaged.name] {
+            // A segment: its reserved header bytes; an entry's plain length (the frame carries
+            // its own); a stratum record's fields past its id and the trailer checksum, which
+            // stats, check and prune read, verifying the trailer first. A cut is always noticed.
+            let entries = original.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) }
+            let records = 64 + 52 * entries
+            let unread = (36..<64).contains(offset) || (64..<records).contains(offset) && (offset - 64) % 52 >= 48
+                || (records..<(original.count - 4)).contains(offset) && ((offset - records) % 32 >= 8 || offset >= original.count - 8)
+            #expect(unread && !damage.isTruncation, "\(context): went unnoticed though restore reads what it changed")
         }
         return .noEffect
     }
