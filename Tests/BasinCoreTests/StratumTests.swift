@@ -3,48 +3,30 @@ import BasinTestSupport
 import Testing
 @testable import BasinCore
 
-/// Fixed inputs for golden strata: test-only salt, keys and id (docs/FORMAT.md, §4).
+/// Golden strata from the fixed inputs of `scripts/golden_format.py` (docs/FORMAT.md, §4).
 enum GoldenStratum {
-    static let stratumID: UInt64 = 0x0123_4567_89ab_cdef
-    static let salt = (0..<32).map { UInt8($0) }
-    static let masterKey = (0..<32).map { UInt8(0x80 + $0) }
-    static let values: [[UInt8]] = [Array("hello basin\n".utf8), Array("grain two".utf8)]
-
     static func build(algorithm: PayloadAlgorithm) throws -> [UInt8] {
-        let header = StratumHeader(lane: .data, algorithm: algorithm, stratumID: stratumID, salt: salt)
-        let cipher = try PayloadCipher(algorithm: algorithm, masterKey: masterKey, salt: salt)
+        let header = StratumHeader(lane: .data, algorithm: algorithm, stratumID: GoldenFile.stratumID, salt: GoldenFile.stratumSalt)
+        let cipher = try PayloadCipher(algorithm: algorithm, masterKey: GoldenFile.masterKey, salt: GoldenFile.stratumSalt)
         var builder = StratumBuilder(header: header, cipher: cipher)
-        for value in values {
-            let key = KeyFunction.plain.key(of: value)
+        for value in GoldenFile.values {
+            let key = GoldenFile.keyFunction(algorithm).key(of: value)
             try builder.append(PreparedGrain.prepare(kind: .blob, key: key, plain: value, compressionLevel: nil))
         }
         return try builder.finish()
     }
 
-    /// The committed golden file's bytes, from its hex text (whitespace ignored).
-    static func committed(_ name: String) throws -> [UInt8] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
-        let text = try String(contentsOf: url, encoding: .utf8).filter { !$0.isWhitespace }
-        return try #require(Hex.decode(text), "golden file \(name) is not hex")
+    static func file(_ algorithm: PayloadAlgorithm) -> String {
+        "stratum-\(GoldenFile.algorithms.first { $0.algorithm == algorithm }!.label).hex"
     }
 }
 
 @Suite("Strata: codecs and golden bytes")
 struct StratumTests {
-    @Test("a stratum from fixed inputs equals the committed golden bytes", arguments: [
-        (PayloadAlgorithm.none, "stratum-plain.hex"),
-        (PayloadAlgorithm.chacha20Poly1305, "stratum-chacha20-poly1305.hex"),
-        (PayloadAlgorithm.aes256GCM, "stratum-aes-256-gcm.hex"),
-    ])
-    func goldenStratum(algorithm: PayloadAlgorithm, file: String) throws {
+    @Test("a stratum from fixed inputs equals the golden bytes written from the spec", arguments: PayloadAlgorithm.allCases)
+    func goldenStratum(algorithm: PayloadAlgorithm) throws {
         let built = try GoldenStratum.build(algorithm: algorithm)
-        if ProcessInfo.processInfo.environment["BASIN_RECORD_GOLDEN"] == "1" {
-            // Record mode, run by hand after a deliberate format change (see docs/FORMAT.md).
-            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(file)")
-            let lines = stride(from: 0, to: built.count, by: 32).map { Hex.encode(built[$0..<min($0 + 32, built.count)]) }
-            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        }
-        #expect(Hex.encode(built) == Hex.encode(try GoldenStratum.committed(file)))
+        #expect(Hex.encode(built) == Hex.encode(try GoldenFile.hex(GoldenStratum.file(algorithm)).bytes))
     }
 
     @Test("the annotated hexdump in docs/FORMAT.md is what the code writes")
@@ -67,22 +49,22 @@ struct StratumTests {
 
     @Test("a committed golden stratum opens and returns its values", arguments: PayloadAlgorithm.allCases)
     func goldenStratumReads(algorithm: PayloadAlgorithm) throws {
-        let name = "stratum-\(algorithm.name == "none" ? "plain" : algorithm.name).hex"
-        let bytes = try GoldenStratum.committed(name)
+        let bytes = try GoldenFile.hex(GoldenStratum.file(algorithm)).bytes
         let footerStart = bytes.count - StratumFooter.size
         let footer = try StratumFooter.decode(Array(bytes[footerStart...]), offset: footerStart, stratumSize: bytes.count)
         let header = try StratumHeader.decode(bytes)
-        #expect(header.stratumID == GoldenStratum.stratumID && footer.stratumID == GoldenStratum.stratumID)
-        let cipher = try PayloadCipher(algorithm: header.algorithm, masterKey: GoldenStratum.masterKey, salt: header.salt)
+        #expect(header.stratumID == GoldenFile.stratumID && footer.stratumID == GoldenFile.stratumID)
+        let cipher = try PayloadCipher(algorithm: header.algorithm, masterKey: GoldenFile.masterKey, salt: header.salt)
         let indexStart = Int(footer.indexOffset)
         let entries = try StratumParser.readIndex(frame: Array(bytes[indexStart..<footerStart]), footer: footer, cipher: cipher)
-        #expect(entries.count == GoldenStratum.values.count)
-        for (entry, value) in zip(entries, GoldenStratum.values) {
+        #expect(entries.count == GoldenFile.values.count)
+        let keyFunction = GoldenFile.keyFunction(algorithm)
+        for (entry, value) in zip(entries, GoldenFile.values) {
             let frame = Array(bytes[Int(entry.offset)..<Int(entry.offset + entry.length)])
             let grain = try StratumParser.readGrain(frame: frame, offset: Int(entry.offset), stratumID: header.stratumID,
-                                                    cipher: cipher, keyFunction: .plain, expected: entry.key)
+                                                    cipher: cipher, keyFunction: keyFunction, expected: entry.key)
             #expect(grain.plain == value)
-            #expect(entry.key == Key(bytes: BLAKE3.hash(value)))
+            #expect(entry.key == keyFunction.key(of: value))
         }
     }
 

@@ -28,10 +28,11 @@ public final class SegmentedIndex: Sendable {
         public var description: String { "\(name): \(error)" }
 
         /// Whether the segment is whole but of an older format version (a basin written
-        /// before the current one): replaced at open, not a sign of damage.
+        /// before the current one): replaced at open, not a sign of damage. Version 0 never
+        /// existed: a segment saying so is damaged (a flipped bit), and is named as such.
         public var isOlderFormat: Bool {
             guard case .unsupportedVersion(_, let version)? = error.underlying as? CodecError else { return false }
-            return version < Int(IndexSegmentCodec.version)
+            return (1..<Int(IndexSegmentCodec.version)).contains(version)
         }
     }
 
