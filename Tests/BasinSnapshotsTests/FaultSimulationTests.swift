@@ -18,8 +18,8 @@ import Testing
 ///   an error, never lie. A commit that failed may have happened or not; if its value or
 ///   snapshot shows up, it reads right too.
 ///
-/// `BASIN_FAULTSIM_SEEDS=N` runs N sequences per shard instead of the default, and
-/// `BASIN_FAULTSIM_FIRST=S` starts at seed S and prints each sequence's steps; a failing seed
+/// `BASIN_FAULTSIM_SEEDS=N` runs N sequences per shard instead of the default;
+/// `BASIN_FAULTSIM_FIRST=S` runs N sequences from seed S and prints each one's steps; a failing seed
 /// replays alone with `BASIN_FAULTSIM_FIRST=S BASIN_FAULTSIM_SEEDS=1`. It meets the same
 /// faults at the same calls as long as the store issues a step's calls to a lane in the same
 /// order: the concurrent reads of a check, a prune or an open may come in another order, and
@@ -189,6 +189,8 @@ struct FaultSimulation {
                 name = "prune"
                 try await prune(repository)
             case 86..<92:
+                // Under faults a check may fail or report what it could not read; the one
+                // after healing must find nothing.
                 name = "check"
                 _ = try await Maintenance.problems(repository)
             case 92..<96:
