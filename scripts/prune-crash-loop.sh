@@ -27,11 +27,12 @@ case "$MODE" in prune|beside-backup) ;; *) echo "prune-crash-loop: unknown mode 
 echo "prune-crash-loop: mode $MODE, seed $SEED"
 RANDOM=$SEED
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Kept for a look when a round fails.
+trap 'if [[ -f $work/failed ]]; then echo "prune-crash-loop: the basin and trees are kept in $work" >&2; else rm -rf "$work"; fi' EXIT
 MK="$(cd "$(dirname "$0")" && pwd)/mktree.py"
 export BASIN_REPOSITORY="$work/basin" BASIN_PASSWORD=crash
 stored() { "$BASIN" stats --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(l["storedBytes"] for l in s["lanes"].values()))'; }
-fail() { echo "prune-crash-loop: FAILED (mode $MODE, seed $SEED): $*" >&2; exit 1; }
+fail() { touch "$work/failed"; echo "prune-crash-loop: FAILED (mode $MODE, seed $SEED): $*" >&2; exit 1; }
 # Milliseconds since the epoch, and sleeping a number of them.
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
@@ -42,10 +43,12 @@ check_clean() {
 # Snapshot ids, oldest first.
 snapshot_ids() { "$BASIN" snapshots --json | python3 -c 'import json,sys; print("\n".join(s["id"] for s in json.load(sys.stdin)))'; }
 # Restores snapshot $1 and compares it with the digest file $2.
+# What differs goes to stderr.
 restores_equal() {
   rm -rf "$work/restored"
-  "$BASIN" restore "$1" --target "$work/restored" >/dev/null
-  cmp -s "$2" <(python3 "$MK" digest "$work/restored$work/src")
+  "$BASIN" restore "$1" --target "$work/restored" >/dev/null || { echo "restore of $1 exits $?" >&2; return 1; }
+  python3 "$MK" digest "$work/restored$work/src" >"$work/restored.digest"
+  cmp -s "$2" "$work/restored.digest" || { diff "$2" "$work/restored.digest" | head -20 >&2; return 1; }
 }
 
 python3 "$MK" make "$work/src" --size "$SIZE" --seed 7 >/dev/null
@@ -56,14 +59,19 @@ if [[ $MODE == beside-backup ]]; then
   # Backs up the tree, records the digest the new snapshot must restore to, prints its id.
   backup() {
     local id
-    id=$("$BASIN" backup "$work/src" --retry-lock 10m --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot_id"])') || return 1
+    "$BASIN" backup "$work/src" --retry-lock 10m --json >"$work/backup.json" || return 1
+    id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot_id"])' <"$work/backup.json") || return 1
     python3 "$MK" digest "$work/src" >"$work/digests/$id" || return 1
     echo "$id"
   }
   # How long a backup of a changed tree and a forget+prune take here, to spread the moments.
   backup >/dev/null
-  python3 "$MK" mutate "$work/src" --seed 1 --fraction 0.3 >/dev/null
-  start=$(now_ms); backup >/dev/null; backup_span=$(( $(now_ms) - start ))
+  python3 "$MK" mutate "$work/src" --seed 1 --fraction 0.2 >/dev/null
+  start=$(now_ms)
+  "$BASIN" backup "$work/src" --json >"$work/backup.json"
+  backup_span=$(( $(now_ms) - start ))
+  id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot_id"])' <"$work/backup.json")
+  python3 "$MK" digest "$work/src" >"$work/digests/$id"
   cp -a "$work/basin" "$work/timing"
   start=$(now_ms)
   BASIN_REPOSITORY="$work/timing" "$BASIN" forget --keep-last 1 --prune --grace-period 0 >/dev/null
@@ -116,6 +124,7 @@ if [[ $MODE == beside-backup ]]; then
       restores_equal "$id" "$work/digests/$id" || fail "$what: snapshot $id does not restore equal to its source"
     done
     clean=$((clean + 1))
+    echo "prune-crash-loop: $what: clean"
   done
   "$BASIN" prune --grace-period 0 --max-unused 0 >/dev/null
   check_clean "after a last whole prune"
