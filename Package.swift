@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "BasinStoreTests", dependencies: ["BasinStore", "BasinBackend", "BasinLocal", "BasinCore", "BasinSystem", "BasinTestSupport",
                                                      .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "BasinS3Tests", dependencies: ["BasinS3", "BasinBackend", "BasinStore", "BasinCore", "BasinTestSupport"]),
-        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinSystem",
+        .testTarget(name: "BasinSnapshotsTests", dependencies: ["BasinSnapshots", "BasinBackend", "BasinLocal", "BasinStore", "BasinCore", "BasinSystem", "BasinKit",
                                                          "BasinTestSupport", .product(name: "SystemPackage", package: "swift-system")]),
         // BasinKit as a library user sees it (the README's example is compiled here), with the
         // shared test helpers.

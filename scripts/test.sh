@@ -16,6 +16,7 @@ source "$s3dir/env"
 timeout 3000 swift test --skip-build
 bash scripts/crash-resume.sh 3 "$(swift build --show-bin-path)/basin" 48M
 bash scripts/prune-crash-loop.sh 3 "$(swift build --show-bin-path)/basin" 16M
+bash scripts/prune-crash-loop.sh 3 "$(swift build --show-bin-path)/basin" 16M "$RANDOM" beside-backup
 # A fixed seed and budget: the same inputs every run (scripts/fuzz.sh says why).
 FUZZ_SEED=1 FUZZ_RUNS=50000 bash scripts/fuzz.sh
 # Last: it builds with the example as the root package in .build (the tests are done by then).

@@ -237,4 +237,25 @@ struct PrunerTests {
         #expect(try await repository.list().isEmpty)
         await lock.release()
     }
+
+    @Test("a prune that cannot read a tree because the backend fails reports the backend's error, not corruption")
+    func transientTreeReadFailure() async throws {
+        let memory = MemoryBackend()
+        let repository = try await Self.memoryRepository(memory)
+        _ = try await repository.saveFixtureSnapshot([.directory("d", [.file("f", SplitMix64.bytes(1000, seed: 1))])], time: Date())
+        // The meta-lane reads listing the snapshots takes pass; the tree reads after them fail.
+        let counter = FaultInjectingBackend(wrapping: memory)
+        _ = try await Self.reopen(counter).listing()
+        let listingReads = counter.calls(.read, .readRange, prefix: "meta/")
+        let faulty = FaultInjectingBackend(wrapping: memory)
+        let reopened = try await Self.reopen(faulty)
+        faulty.inject(.init(.serverError, on: [.read, .readRange], prefix: "meta/", skip: listingReads))
+        let error = await #expect(throws: BasinError.self) {
+            try await Pruner(repository: reopened, options: Maintenance.pruneEverything()).run()
+        }
+        #expect(error?.code == .unavailable, "\(String(describing: error))")
+        #expect(error?.message.contains("HTTP 500") == true, "\(String(describing: error))")
+        faulty.removeAllFaults()
+        #expect(try await Maintenance.problems(try await Self.reopen(memory)).isEmpty, "the failed prune changed nothing")
+    }
 }

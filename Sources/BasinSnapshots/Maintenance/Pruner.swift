@@ -72,6 +72,10 @@ public struct Pruner: Sendable {
         // finds them all.
         try await basin.reloadIndex()
         let walked = await ReachabilityWalker(repository: repository).walk(snapshots, roots: roots.state)
+        if let failure = walked.backendFailure {
+            throw BasinError(failure.code, "prune stopped before changing anything: it cannot read what the snapshots reach: \(failure.message)",
+                             underlying: failure)
+        }
         guard walked.isComplete else {
             let first = walked.problems.first.map(\.description) ?? "unknown"
             throw BasinError(.corrupted, "prune stopped before changing anything: it cannot tell what the snapshots reach (\(first)); run basin check")

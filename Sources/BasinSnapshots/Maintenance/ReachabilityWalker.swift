@@ -18,6 +18,10 @@ public struct ReachabilityWalker: Sendable {
         /// False when a tree or clast could not be read: keys below it are unknown, so a
         /// prune must not act on this result.
         public var isComplete = true
+        /// The first read that failed because the backend did (a server error, a full or
+        /// failing disk) rather than because a grain is missing or damaged: the walk may
+        /// succeed once the backend does.
+        public var backendFailure: BasinError?
     }
 
     public let repository: SnapshotRepository
@@ -135,6 +139,11 @@ private struct WalkState {
         result.problems.append(CheckProblem(kind, object: item.snapshot, path: SnapshotPath(item.path).description, message))
     }
 
+    mutating func noteBackendFailure(_ error: BasinError) {
+        guard result.backendFailure == nil, ![.corrupted, .notFound].contains(error.code) else { return }
+        result.backendFailure = error
+    }
+
     /// A problem that leaves keys unknown.
     mutating func fail(_ problem: CheckProblem) {
         result.problems.append(problem)
@@ -158,11 +167,13 @@ private struct WalkState {
     mutating func handle(_ outcome: ReachabilityWalker.Outcome) {
         switch outcome {
         case let .tree(item, .failure(error)):
+            noteBackendFailure(error)
             fail(CheckProblem(.tree, object: item.snapshot, path: SnapshotPath(item.path).description, "tree \(item.key) cannot be read: \(error.message)"))
         case let .tree(item, .success(tree)):
             result.trees += 1
             for entry in tree.entries { visit(entry, in: item) }
         case let .clast(item, .failure(error)):
+            noteBackendFailure(error)
             fail(CheckProblem(.clast, object: item.snapshot, path: SnapshotPath(item.path).description, "content \(item.key) cannot be read: \(error.message)"))
         case let .clast(item, .success(clast)):
             result.clasts += 1
