@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sorts ThreadSanitizer reports from a test log into those on state a Mutex guards and the rest.
 
-    tsan-classify.py LOG      prints the counts, then the source lines of every other report
+    tsan-classify.py LOG...   prints the counts, then the source lines of every other report
     tsan-classify.py --probe  builds and runs a ten-line program whose only shared state is a
                               Mutex, to show whether this toolchain's TSan sees Mutex at all
 
@@ -37,9 +37,11 @@ def probe():
 # closure marker `XEfU`), including throwing ones and tuple states.
 GUARDED_BODY = re.compile(r"z\w*XEfU")
 
-def classify(path):
-    log = open(path, errors="replace").read()
-    reports = re.split(r"\n(?=\s*WARNING: ThreadSanitizer)", log)[1:]
+def classify(paths):
+    reports = []
+    for path in (p for p in paths if os.path.isfile(p)):
+        log = open(path, errors="replace").read()
+        reports += re.split(r"\n(?=\s*WARNING: ThreadSanitizer)", log)[1:]
     other = []
     for report in reports:
         accesses = re.split(r"\n\s*(?:Previous|Location is)", report)[:2]
@@ -55,7 +57,7 @@ def classify(path):
 if __name__ == "__main__":
     if sys.argv[1:] == ["--probe"]:
         probe()
-    elif len(sys.argv) == 2:
-        sys.exit(classify(sys.argv[1]))
+    elif len(sys.argv) >= 2:
+        sys.exit(classify(sys.argv[1:]))
     else:
         sys.exit(__doc__)
