@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Synchronization
 
 /// A SeaweedFS server of a test's own, on free ports, in a temporary directory, run through
 /// scripts/s3-server.sh: for tests that stop the server mid-way and start it again on the
@@ -66,16 +68,39 @@ public final class PrivateS3Server: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on (the kernel picks it; it is closed again).
-    /// - Throws: ``Failure`` when python3 cannot say one.
+    /// The next port to try: each process of the suite starts at its own place in a range below
+    /// Linux's ephemeral ports (32768 and up), and no two servers of one process share a port.
+    private static let nextPort = Mutex(20_000 + Int(getpid() % 240) * 50)
+
+    /// A TCP port on 127.0.0.1 that nothing listens on now. It lies below the ephemeral range,
+    /// so the suite's own outgoing connections (which take ephemeral ports) cannot take it
+    /// between this check and the server's bind, as they could a port the kernel picked.
+    /// - Throws: ``Failure`` when no port in the range is free.
     public static func freePort() throws -> Int {
-        let output = try run([
-            "python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()",
-        ])
-        guard let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw Failure(description: "no free port: \(output)")
+        for _ in 0..<12_000 {
+            let port = nextPort.withLock { next in
+                defer { next = next >= 31_999 ? 20_000 : next + 1 }
+                return next
+            }
+            if isFree(port) { return port }
         }
-        return port
+        throw Failure(description: "no free port on 127.0.0.1 between 20000 and 31999")
+    }
+
+    /// Whether a listening socket can be bound to 127.0.0.1:`port`.
+    private static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     /// Runs `env arguments…`, returning its standard output; a non-zero exit throws with its stderr.
