@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs Basin's whole test suite, with a SeaweedFS
 # S3 server (scripts/s3-server.sh) running for the S3 tests and stopped afterwards, then the
-# kill -9 loops of backup resume and of prune (small) against the built binary, then every
-# decoder fuzzed briefly, then the library example package (scripts/example.sh) built and run.
+# kill -9 loops of backup resume, of prune, and of forget+prune beside a running backup (small)
+# against the built binary, then every decoder fuzzed briefly, then the library example
+# package (scripts/example.sh) built and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
