@@ -89,6 +89,7 @@ if [[ $MODE == beside-backup ]]; then
     backup_kill_at=$(( RANDOM % (backup_span + 1) ))
     what="round $i (forget+prune started at ${start_at} ms, killed ${kill_at} ms later; backup killed: $kill_backup)"
 
+    before=$(snapshot_ids)
     "$BASIN" backup "$work/src" --retry-lock 10m --json >"$work/backup.json" 2>"$work/backup.err" &
     backup_pid=$!
     sleep_ms "$start_at"
@@ -111,6 +112,11 @@ if [[ $MODE == beside-backup ]]; then
         || fail "$what: the backup succeeded without naming its snapshot"
       cp "$work/round.digest" "$work/digests/$saved"
     elif (( kill_backup )); then
+      # Killed after its snapshot was saved, the backup leaves one the script never heard of:
+      # new in this round, of this round's tree (nothing changes it while the round runs).
+      for id in $(snapshot_ids); do
+        grep -qx "$id" <<<"$before" || cp "$work/round.digest" "$work/digests/$id"
+      done
       saved=$(backup) || fail "$what: the backup after the killed one fails"
     else
       cat "$work/backup.err" >&2
