@@ -20,6 +20,15 @@ struct GoldenRecordTests {
         #expect(try file.open(password: GoldenFile.password + "!", name: name) == nil)
     }
 
+    @Test("a key file whose salt is not the 32 bytes FORMAT.md gives it is malformed, and named", arguments: [0, 16, 31, 33])
+    func keyFileSaltLength(bytes: Int) throws {
+        let name = "keys/0123456789abcdef"
+        var file = try KeyFile.decode(Array(try GoldenFile.text("keyfile.json").utf8), name: name)
+        file.salt = String(repeating: "ab", count: bytes)
+        let error = try #require(throws: BasinError.self) { try file.open(password: GoldenFile.password, name: name) }
+        #expect(error.code == .corrupted && error.message.contains(name), "\(error)")
+    }
+
     @Test("each golden lock opens to the record the spec describes", arguments: GoldenFile.algorithms.map(\.algorithm))
     func lock(algorithm: PayloadAlgorithm) throws {
         let (name, plain) = try Self.open("lock", algorithm)

@@ -90,7 +90,7 @@ public struct KeyFile: Codable, Equatable, Sendable {
     @discardableResult
     public func validated(name: String) throws(BasinError) -> (salt: [UInt8], nonce: [UInt8], sealed: [UInt8]) {
         guard kdf == "scrypt", algorithm == PayloadAlgorithm.chacha20Poly1305.name,
-              let salt = Hex.decode(salt), let nonce = Hex.decode(nonce), nonce.count == 12,
+              let salt = Hex.decode(salt), salt.count == 32, let nonce = Hex.decode(nonce), nonce.count == 12,
               let sealed = Hex.decode(sealedKeys), sealed.count == 64 + 16,
               kdfParameters.n > 1, kdfParameters.n & (kdfParameters.n - 1) == 0, kdfParameters.n <= 1 << 22,
               (1...64).contains(kdfParameters.r), (1...16).contains(kdfParameters.p)
