@@ -29,10 +29,7 @@ struct SealedObjectGoldenTests {
     @Test("a golden root record decodes to its operations, is encoded to the same bytes, and its name carries its time",
           arguments: GoldenFile.algorithms.map(\.algorithm))
     func rootRecord(algorithm: PayloadAlgorithm) throws {
-        let label = GoldenFile.algorithms.first { $0.algorithm == algorithm }!.label
-        let golden = try GoldenFile.hex("root-record-\(label).hex")
-        let name = try #require(golden.name)
-        let plain = try SealedObject.open(golden.bytes, name: name, algorithm: algorithm, masterKey: GoldenFile.masterKey)
+        let (name, plain) = try GoldenFile.openSealed("root-record", algorithm)
         let record = try RootRecord.decode(plain)
         let keys = GoldenFile.keyFunction(algorithm)
         let stored = keys.key(of: Array("stored value".utf8)), named = keys.key(of: Array("named value".utf8))
@@ -45,10 +42,7 @@ struct SealedObjectGoldenTests {
 
     @Test("a golden snapshot ref is named by the key of the record it holds", arguments: GoldenFile.algorithms.map(\.algorithm))
     func snapshotRefName(algorithm: PayloadAlgorithm) throws {
-        let label = GoldenFile.algorithms.first { $0.algorithm == algorithm }!.label
-        let golden = try GoldenFile.hex("snapshot-ref-\(label).hex")
-        let name = try #require(golden.name)
-        let plain = try SealedObject.open(golden.bytes, name: name, algorithm: algorithm, masterKey: GoldenFile.masterKey)
+        let (name, plain) = try GoldenFile.openSealed("snapshot-ref", algorithm)
         #expect(name == "snapshots/" + GoldenFile.keyFunction(algorithm).key(of: plain).hex)
     }
 }

@@ -9,10 +9,7 @@ import Testing
 struct SnapshotRefGoldenTests {
     @Test("each golden snapshot ref holds the record the spec describes", arguments: GoldenFile.algorithms.map(\.algorithm))
     func snapshotRecord(algorithm: PayloadAlgorithm) throws {
-        let label = GoldenFile.algorithms.first { $0.algorithm == algorithm }!.label
-        let golden = try GoldenFile.hex("snapshot-ref-\(label).hex")
-        let name = try #require(golden.name)
-        let plain = try SealedObject.open(golden.bytes, name: name, algorithm: algorithm, masterKey: GoldenFile.masterKey)
+        let (name, plain) = try GoldenFile.openSealed("snapshot-ref", algorithm)
         let record = try SnapshotRecord.decode(plain)
         let keys = GoldenFile.keyFunction(algorithm)
         #expect(record.version == 1 && record.hostname == "golden-host" && record.username == "golden")

@@ -31,7 +31,7 @@ struct GoldenRecordTests {
 
     @Test("each golden lock opens to the record the spec describes", arguments: GoldenFile.algorithms.map(\.algorithm))
     func lock(algorithm: PayloadAlgorithm) throws {
-        let (name, plain) = try Self.open("lock", algorithm)
+        let (name, plain) = try GoldenFile.openSealed("lock", algorithm)
         let record = try LockRecord.decode(plain, name: name)
         #expect(record.hostname == "golden-host" && record.pid == 4242 && record.username == "golden")
         #expect(record.operation == "backup" && !record.exclusive)
@@ -43,7 +43,7 @@ struct GoldenRecordTests {
 
     @Test("each golden condemnation record opens to the strata it names", arguments: GoldenFile.algorithms.map(\.algorithm))
     func condemnation(algorithm: PayloadAlgorithm) throws {
-        let (name, plain) = try Self.open("condemnation", algorithm)
+        let (name, plain) = try GoldenFile.openSealed("condemnation", algorithm)
         let record = try CondemnationRecord.decode(plain, name: name)
         #expect(record.hostname == "golden-host")
         #expect(abs(record.date.timeIntervalSince1970 - 1_795_654_923.123) < 0.0005)
@@ -51,13 +51,5 @@ struct GoldenRecordTests {
         #expect(record.stratumIDs == [0x0123_4567_89ab_cdef, 0xff])
         #expect(record.bytes == 1_048_576 + 4096)
         #expect(String(decoding: record.encoded(), as: UTF8.self) == String(decoding: plain, as: UTF8.self))
-    }
-
-    /// The golden `<kind>-<label>.hex` opened under the golden master key.
-    static func open(_ kind: String, _ algorithm: PayloadAlgorithm) throws -> (name: String, plain: [UInt8]) {
-        let label = GoldenFile.algorithms.first { $0.algorithm == algorithm }!.label
-        let golden = try GoldenFile.hex("\(kind)-\(label).hex")
-        let name = try #require(golden.name)
-        return (name, try SealedObject.open(golden.bytes, name: name, algorithm: algorithm, masterKey: GoldenFile.masterKey))
     }
 }

@@ -39,12 +39,22 @@ public enum GoldenFile {
         for line in try text(file).split(separator: "\n") {
             if line.hasPrefix("# ") { name = String(line.dropFirst(2)) } else { digits += line.filter { !$0.isWhitespace } }
         }
-        guard let bytes = Hex.decode(digits) else { throw GoldenFileError(file: file) }
+        guard let bytes = Hex.decode(digits) else { throw GoldenFileError(file: file, problem: "is not hex") }
         return (name, bytes)
+    }
+
+    /// The golden sealed object `<kind>-<label>.hex` of `algorithm`, opened under the golden
+    /// master key: its name and its plaintext.
+    public static func openSealed(_ kind: String, _ algorithm: PayloadAlgorithm) throws -> (name: String, plain: [UInt8]) {
+        let file = "\(kind)-\(algorithms.first { $0.algorithm == algorithm }!.label).hex"
+        let golden = try hex(file)
+        guard let name = golden.name else { throw GoldenFileError(file: file, problem: "names no object") }
+        return (name, try SealedObject.open(golden.bytes, name: name, algorithm: algorithm, masterKey: masterKey))
     }
 }
 
 public struct GoldenFileError: Error, CustomStringConvertible {
     public let file: String
-    public var description: String { "golden file \(file) is not hex" }
+    public let problem: String
+    public var description: String { "golden file \(file) \(problem)" }
 }
